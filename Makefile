@@ -1,0 +1,46 @@
+# snakebook: `make audiobook` (set up + make the sample audiobook), `make test` (set up + all tests).
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+CORES ?= all
+
+.PHONY: setup system-deps audiobook test lint format coqui slurm bench clean
+
+$(VENV)/.installed: envs/requirements.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -r envs/requirements.txt
+	touch $@
+
+# System tools: ffmpeg and espeak-ng from the system's packages when we may install them;
+# otherwise the imageio-ffmpeg wheel (in requirements) provides an ffmpeg binary.
+system-deps:
+	@if ! command -v ffmpeg >/dev/null || ! command -v espeak-ng >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg espeak-ng >/dev/null) \
+	      || echo "warning: could not install ffmpeg/espeak-ng with apt-get; using the ffmpeg from the imageio-ffmpeg wheel"; \
+	  else \
+	    echo "note: ffmpeg/espeak-ng not found and not root: the pipeline uses imageio-ffmpeg's ffmpeg; install espeak-ng for engine: espeak"; \
+	  fi; \
+	fi
+
+setup: system-deps $(VENV)/.installed
+
+audiobook: setup
+	$(VENV)/bin/snakemake --cores $(CORES)
+
+test: setup
+	$(VENV)/bin/python -m pytest
+
+lint: setup
+	$(VENV)/bin/ruff check scripts tests
+	$(VENV)/bin/snakefmt --check Snakefile rules
+	$(VENV)/bin/snakemake --lint
+
+format: setup
+	$(VENV)/bin/ruff format scripts tests
+	$(VENV)/bin/snakefmt Snakefile rules
+
+clean:
+	rm -rf results/*/ .snakemake

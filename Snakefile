@@ -1,0 +1,18 @@
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: f"{workflow.basedir}/config/config.yaml"
+
+
+include: "rules/common.smk"
+include: "rules/extract.smk"
+include: "rules/synthesize.smk"
+include: "rules/assemble.smk"
+
+
+rule all:
+    input:
+        all_audiobooks(),
+    default_target: True

@@ -1,0 +1,29 @@
+rule encode_chapter:
+    input:
+        "results/{book}/audio/{chapter}.wav",
+    output:
+        "results/{book}/encoded/{chapter}.m4a",
+    params:
+        bitrate=lambda wildcards: BOOKS[wildcards.book].get("bitrate")
+        or config["output"]["bitrate"],
+    log:
+        "results/{book}/logs/encode/{chapter}.log",
+    resources:
+        mem_mb=500,
+    script:
+        "../scripts/encode_chapter.py"
+
+
+rule assemble_audiobook:
+    input:
+        book="results/{book}/book.json",
+        wavs=chapter_wavs,
+        encoded=chapter_m4as,
+    output:
+        "results/{book}/{book}.m4b",
+    log:
+        "results/{book}/logs/assemble_audiobook.log",
+    resources:
+        mem_mb=1000,
+    script:
+        "../scripts/assemble_audiobook.py"

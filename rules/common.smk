@@ -1,0 +1,78 @@
+import json
+import sys
+from pathlib import Path
+
+from snakemake.utils import validate
+
+sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
+
+from snakebook.errors import SnakebookError  # noqa: E402
+from snakebook.library import book_table  # noqa: E402
+from snakebook.planning import plan_checks, sound_settings, uses_gpu  # noqa: E402
+
+
+validate(config, schema="../config/schema.yaml")
+
+try:
+    BOOKS = book_table(config)
+except SnakebookError as error:
+    raise WorkflowError(str(error)) from None
+
+CACHE_DIR = config.get("cache_dir") or "results/cache"
+
+
+wildcard_constraints:
+    book="|".join(sorted(BOOKS)) if BOOKS else "[^/]+",
+    chapter=r"\d+",
+
+
+def all_audiobooks():
+    return expand("results/{book}/{book}.m4b", book=sorted(BOOKS))
+
+
+def book_source(wildcards):
+    return BOOKS[wildcards.book]["path"]
+
+
+def book_settings(wildcards):
+    return BOOKS[wildcards.book]
+
+
+def book_info(wildcards):
+    """book.json of an extracted book (waits for the checkpoint)."""
+    path = checkpoints.extract_book.get(book=wildcards.book).output.book
+    with open(path, encoding="utf-8") as handle:
+        info = json.load(handle)
+    try:
+        plan_checks(BOOKS[wildcards.book], info, wildcards.book)
+    except SnakebookError as error:
+        raise WorkflowError(str(error)) from None
+    return info
+
+
+def chapter_ids(wildcards):
+    return [chapter["id"] for chapter in book_info(wildcards)["chapters"]]
+
+
+def chapter_wavs(wildcards):
+    return expand(
+        "results/{book}/audio/{chapter}.wav",
+        book=wildcards.book,
+        chapter=chapter_ids(wildcards),
+    )
+
+
+def chapter_m4as(wildcards):
+    return expand(
+        "results/{book}/encoded/{chapter}.m4a",
+        book=wildcards.book,
+        chapter=chapter_ids(wildcards),
+    )
+
+
+def synthesis_params(wildcards):
+    return sound_settings(BOOKS[wildcards.book], config)
+
+
+def gpu_count(wildcards):
+    return 1 if uses_gpu(BOOKS[wildcards.book]) else 0

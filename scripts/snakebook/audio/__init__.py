@@ -1,0 +1,1 @@
+"""Audio: WAV writing, ffmpeg encoding, chapter markers, tags and cover."""

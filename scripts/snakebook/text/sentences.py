@@ -1,0 +1,89 @@
+"""Sentence splitting (pysbd) and chunking to an engine's maximum input length."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+PYSBD_LANGUAGES = {
+    "en", "hi", "mr", "zh", "es", "am", "ar", "hy", "bg", "ur", "ru", "pl", "fa", "nl", "da", "fr",
+    "my", "el", "it", "ja", "de", "kk", "sk",
+}
+CLAUSE_BREAK = re.compile(r"(?<=[,;:\u2014\u2013)\]])\s+|\s+(?=[\u2014\u2013(])")
+
+
+def base_language(language: str | None) -> str:
+    return (language or "en").replace("_", "-").split("-")[0].lower()
+
+
+@lru_cache(maxsize=16)
+def _segmenter(language: str):
+    import pysbd
+
+    return pysbd.Segmenter(language=language if language in PYSBD_LANGUAGES else "en", clean=False)
+
+
+def split_sentences(text: str, language: str | None = None) -> list[str]:
+    """Split a paragraph into sentences with pysbd, which knows abbreviations per language."""
+    text = text.strip()
+    if not text:
+        return []
+    sentences = _segmenter(base_language(language)).segment(text)
+    return [s.strip() for s in sentences if s.strip()]
+
+
+def _split_words(text: str, max_chars: int) -> list[str]:
+    chunks: list[str] = []
+    current = ""
+    for word in text.split():
+        if len(word) > max_chars:  # a single enormous token: cut it, there is no better place
+            if current:
+                chunks.append(current)
+                current = ""
+            chunks.extend(word[i : i + max_chars] for i in range(0, len(word), max_chars))
+            continue
+        candidate = f"{current} {word}" if current else word
+        if len(candidate) > max_chars:
+            chunks.append(current)
+            current = word
+        else:
+            current = candidate
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def chunk_sentence(sentence: str, max_chars: int) -> list[str]:
+    """Split an over-long sentence at clause boundaries, then at word boundaries, never mid-word."""
+    if len(sentence) <= max_chars:
+        return [sentence]
+    pieces: list[str] = []
+    current = ""
+    for clause in CLAUSE_BREAK.split(sentence):
+        if not clause:
+            continue
+        candidate = f"{current} {clause}" if current else clause
+        if len(candidate) <= max_chars:
+            current = candidate
+            continue
+        if current:
+            pieces.append(current)
+        if len(clause) <= max_chars:
+            current = clause
+        else:
+            pieces.extend(_split_words(clause, max_chars)[:-1])
+            current = _split_words(clause, max_chars)[-1]
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+def merge_fragments(pieces: list[str], max_chars: int, min_chars: int = 12) -> list[str]:
+    """Merge tiny fragments (a lone "Oh!") into a neighbour when the result still fits."""
+    out: list[str] = []
+    for piece in pieces:
+        if out and (len(piece) < min_chars or len(out[-1]) < min_chars) and len(out[-1]) + 1 + len(piece) <= max_chars:
+            out[-1] = f"{out[-1]} {piece}"
+        else:
+            out.append(piece)
+    return out

@@ -1,0 +1,22 @@
+"""Rule script: synthesize_chapter (see snakebook.synth)."""
+
+from snakebook.entry import rule_entry
+from snakebook.model import read_book_json
+from snakebook.planning import book_language
+from snakebook.synth import synthesize_chapter
+
+with rule_entry(snakemake.log[0], snakemake.wildcards.book):  # noqa: F821
+    info = read_book_json(snakemake.input.book)  # noqa: F821
+    chapter = next(c for c in info["chapters"] if c["id"] == snakemake.wildcards.chapter)  # noqa: F821
+    sound = snakemake.params.sound  # noqa: F821
+    synthesize_chapter(
+        snakemake.input.text,  # noqa: F821
+        chapter["title"],
+        snakemake.output.wav,  # noqa: F821
+        snakemake.output.speech,  # noqa: F821
+        sound,
+        language=book_language(sound, info),
+        cache_dir=snakemake.params.cache_dir,  # noqa: F821
+        threads=snakemake.threads,  # noqa: F821
+        book_name=snakemake.wildcards.book,  # noqa: F821
+    )
