@@ -42,5 +42,15 @@ format: setup
 	$(VENV)/bin/ruff format scripts tests
 	$(VENV)/bin/snakefmt Snakefile rules
 
+# Optional Coqui TTS engine (torch, ~7.6 GB, ~2.5 min). The pins satisfy this machine's pip cap
+# (/etc/xdg/pip: torch<=2.14.1), so no cap needs lifting; the file doubles as constraints so
+# transitive requirements cannot move a pin.
+$(VENV)/.coqui-installed: $(VENV)/.installed envs/coqui.txt
+	$(PIP) install --quiet -c envs/coqui.txt -r envs/coqui.txt
+	$(PY) -c "import TTS, torch, torchaudio, torchcodec; print('coqui-tts', TTS.__version__, 'torch', torch.__version__)"
+	touch $@
+
+coqui: system-deps $(VENV)/.coqui-installed
+
 clean:
 	rm -rf results/*/ .snakemake

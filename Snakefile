@@ -13,6 +13,6 @@ include: "rules/assemble.smk"
 
 
 rule all:
-    input:
-        all_audiobooks(),
     default_target: True
+    input:
+        all_outputs,

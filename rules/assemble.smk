@@ -3,13 +3,15 @@ rule encode_chapter:
         "results/{book}/audio/{chapter}.wav",
     output:
         "results/{book}/encoded/{chapter}.m4a",
+    log:
+        "results/{book}/logs/encode/{chapter}.log",
+    conda:
+        "../envs/base.yaml"
+    resources:
+        mem_mb=500,
     params:
         bitrate=lambda wildcards: BOOKS[wildcards.book].get("bitrate")
         or config["output"]["bitrate"],
-    log:
-        "results/{book}/logs/encode/{chapter}.log",
-    resources:
-        mem_mb=500,
     script:
         "../scripts/encode_chapter.py"
 
@@ -23,6 +25,8 @@ rule assemble_audiobook:
         "results/{book}/{book}.m4b",
     log:
         "results/{book}/logs/assemble_audiobook.log",
+    conda:
+        "../envs/base.yaml"
     resources:
         mem_mb=1000,
     script:

@@ -10,7 +10,6 @@ from snakebook.errors import SnakebookError  # noqa: E402
 from snakebook.library import book_table  # noqa: E402
 from snakebook.planning import plan_checks, sound_settings, uses_gpu  # noqa: E402
 
-
 validate(config, schema="../config/schema.yaml")
 
 try:
@@ -26,8 +25,15 @@ wildcard_constraints:
     chapter=r"\d+",
 
 
-def all_audiobooks():
-    return expand("results/{book}/{book}.m4b", book=sorted(BOOKS))
+def all_outputs(wildcards):
+    """Every book's m4b, and its chapter WAVs and speech files: a deleted chapter is made again."""
+    targets = []
+    for book in sorted(BOOKS):
+        targets.append(f"results/{book}/{book}.m4b")
+        ids = book_chapter_ids(book)
+        targets += expand("results/{book}/audio/{chapter}.wav", book=book, chapter=ids)
+        targets += expand("results/{book}/speech/{chapter}.txt", book=book, chapter=ids)
+    return targets
 
 
 def book_source(wildcards):
@@ -38,20 +44,24 @@ def book_settings(wildcards):
     return BOOKS[wildcards.book]
 
 
-def book_info(wildcards):
-    """book.json of an extracted book (waits for the checkpoint)."""
-    path = checkpoints.extract_book.get(book=wildcards.book).output.book
+def book_info(book):
+    """book.json of an extracted book (waits for the checkpoint), checked for speakability."""
+    path = checkpoints.extract_book.get(book=book).output.book
     with open(path, encoding="utf-8") as handle:
         info = json.load(handle)
     try:
-        plan_checks(BOOKS[wildcards.book], info, wildcards.book)
+        plan_checks(BOOKS[book], info, book)
     except SnakebookError as error:
         raise WorkflowError(str(error)) from None
     return info
 
 
+def book_chapter_ids(book):
+    return [chapter["id"] for chapter in book_info(book)["chapters"]]
+
+
 def chapter_ids(wildcards):
-    return [chapter["id"] for chapter in book_info(wildcards)["chapters"]]
+    return book_chapter_ids(wildcards.book)
 
 
 def chapter_wavs(wildcards):

@@ -5,11 +5,13 @@ checkpoint extract_book:
         book="results/{book}/book.json",
         chapters=directory("results/{book}/chapters"),
         tsv="results/{book}/chapters.tsv",
-    params:
-        settings=book_settings,
     log:
         "results/{book}/logs/extract_book.log",
+    conda:
+        "../envs/base.yaml"
     resources:
         mem_mb=2000,
+    params:
+        settings=book_settings,
     script:
         "../scripts/extract_book.py"

@@ -1,5 +1,6 @@
 """Rule script: synthesize_chapter (see snakebook.synth)."""
 
+from snakebook.cache import DEFAULT_CACHE_DIR
 from snakebook.entry import rule_entry
 from snakebook.model import read_book_json
 from snakebook.planning import book_language
@@ -16,7 +17,8 @@ with rule_entry(snakemake.log[0], snakemake.wildcards.book):  # noqa: F821
         snakemake.output.speech,  # noqa: F821
         sound,
         language=book_language(sound, info),
-        cache_dir=snakemake.params.cache_dir,  # noqa: F821
+        cache_dir=snakemake.config.get("cache_dir") or DEFAULT_CACHE_DIR,  # noqa: F821
         threads=snakemake.threads,  # noqa: F821
         book_name=snakemake.wildcards.book,  # noqa: F821
+        keys_json=snakemake.output.cache_keys,  # noqa: F821
     )

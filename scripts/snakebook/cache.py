@@ -1,27 +1,65 @@
-"""Sentence-level audio cache shared by every synthesis job.
+"""Sentence-level audio cache shared by every synthesis job (and every book, and every node).
 
-Key: a hash of everything that changes the sound (the engine's identity: engine,
-model fingerprint, voice, speaker, parameters) and the exact text spoken.
-Value: that utterance's audio as a 16-bit mono WAV. Writes go to a unique
-temporary file in the same folder and are renamed into place, so a killed job
-never leaves a truncated entry and concurrent writers of one key are harmless
-(the last rename wins; both wrote the same audio).
+Key
+    sha256 of a versioned JSON document holding the engine's :meth:`identity`
+    (engine, model and config fingerprints, voice, speaker, reference audio,
+    engine parameters) and the exact text the engine is asked to speak (after
+    normalisation and lexicon). Anything that changes the sound changes the key;
+    anything else (chapter number, book, pauses, file names) does not, so an
+    edited book re-synthesises only the sentences whose text changed.
+
+Entry
+    ``<root>/<key[:2]>/<key>.wav``: a plain 16-bit mono WAV (any player opens
+    it) with one extra RIFF chunk, ``sbck``, holding sha256(key, format, samples).
+    A read validates the whole file against it, so a truncated, zero-filled or
+    bit-flipped entry (a crash on a filesystem without ordered writes, a bad
+    copy) is treated as missing, removed and made again, never spoken.
+
+Writes
+    The entry is written to a temporary file in the same folder, named after
+    the key, host and process (``.<key16>.<host>.<pid>.<random>.tmp``), flushed
+    to disk (fsync) and then published with ``link()``: the first complete
+    entry for a key wins and is never replaced, so every job, on every node,
+    reads the same audio for a key and a chapter WAV always agrees with the
+    cache. Where hard links are not supported the entry is renamed into place
+    (atomic; last writer wins). A killed job leaves at most a ``*.tmp`` file,
+    which is never read and which ``cache_admin prune`` removes.
+
+Location
+    The ``cache_dir`` config key (default ``results/cache``); put it on shared
+    storage when jobs run on several nodes. See :mod:`snakebook.cache_admin`
+    to see its size and prune entries no current book uses.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import logging
 import os
+import socket
+import struct
 import tempfile
-import wave
 from pathlib import Path
 
 import numpy as np
 
+from .errors import SnakebookError
+
+log = logging.getLogger("snakebook")
+
+DEFAULT_CACHE_DIR = "results/cache"
+# Bump when the key derivation or the entry format changes: old entries then simply stop matching.
+KEY_VERSION = 2
+ENTRY_SUFFIX = ".wav"
+TEMP_SUFFIX = ".tmp"
+CHECK_CHUNK = b"sbck"
+
 
 def utterance_key(identity: dict, text: str) -> str:
-    payload = json.dumps({"identity": identity, "text": text}, sort_keys=True, ensure_ascii=False)
+    """The cache key of ``text`` spoken by the voice described by ``identity``."""
+    payload = json.dumps({"v": KEY_VERSION, "identity": identity, "text": text}, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -29,39 +67,214 @@ def float_to_int16(audio: np.ndarray) -> np.ndarray:
     return (np.clip(audio, -1.0, 1.0) * 32767.0).astype("<i2")
 
 
+def _fmt_chunk(sample_rate: int) -> bytes:
+    # PCM, mono, rate, byte rate, block align, 16 bits
+    return struct.pack("<HHIIHH", 1, 1, sample_rate, sample_rate * 2, 2, 16)
+
+
+def _checksum(key: str, fmt: bytes, pcm: bytes) -> bytes:
+    digest = hashlib.sha256(key.encode("ascii"))
+    digest.update(fmt)
+    digest.update(pcm)
+    return digest.digest()
+
+
+def encode_entry(key: str, pcm: bytes, sample_rate: int) -> bytes:
+    """The bytes of a cache entry: a WAV of ``pcm`` plus the checksum chunk."""
+    fmt = _fmt_chunk(sample_rate)
+    check = _checksum(key, fmt, pcm)
+    body = (
+        b"WAVE"
+        + b"fmt " + struct.pack("<I", len(fmt)) + fmt
+        + b"data" + struct.pack("<I", len(pcm)) + pcm + (b"\x00" if len(pcm) % 2 else b"")
+        + CHECK_CHUNK + struct.pack("<I", len(check)) + check
+    )
+    return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
+class DamagedEntry(ValueError):
+    """A cache entry that exists but must not be used."""
+
+
+def decode_entry(key: str, blob: bytes) -> tuple[int, bytes]:
+    """(sample rate, 16-bit PCM) of a cache entry; :class:`DamagedEntry` unless it is whole and checks out."""
+    if len(blob) < 12 or blob[:4] != b"RIFF" or blob[8:12] != b"WAVE":
+        raise DamagedEntry("not a RIFF/WAVE file")
+    if struct.unpack_from("<I", blob, 4)[0] != len(blob) - 8:
+        raise DamagedEntry("RIFF size does not match the file size (truncated?)")
+    chunks: dict[bytes, bytes] = {}
+    offset = 12
+    while offset + 8 <= len(blob):
+        name = blob[offset:offset + 4]
+        size = struct.unpack_from("<I", blob, offset + 4)[0]
+        start = offset + 8
+        if start + size > len(blob):
+            raise DamagedEntry(f"chunk {name!r} runs past the end of the file")
+        chunks[name] = blob[start:start + size]
+        offset = start + size + (size % 2)
+    if offset != len(blob):
+        raise DamagedEntry("trailing bytes after the last chunk")
+    fmt, pcm, check = chunks.get(b"fmt "), chunks.get(b"data"), chunks.get(CHECK_CHUNK)
+    if fmt is None or pcm is None or check is None:
+        raise DamagedEntry("missing fmt, data or checksum chunk")
+    if len(fmt) != 16:
+        raise DamagedEntry("unexpected fmt chunk")
+    audio_format, channels, rate, _, _, bits = struct.unpack("<HHIIHH", fmt)
+    if (audio_format, channels, bits) != (1, 1, 16) or fmt != _fmt_chunk(rate):
+        raise DamagedEntry("not 16-bit mono PCM")
+    if _checksum(key, fmt, pcm) != check:
+        raise DamagedEntry("checksum mismatch")
+    return rate, pcm
+
+
+def _host() -> str:
+    name = socket.gethostname().split(".")[0] or "host"
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)[:32]
+
+
 class AudioCache:
-    def __init__(self, root: str | Path):
-        self.root = Path(root)
+    """The audio cache in folder ``root`` (created on first write)."""
+
+    def __init__(self, root: str | Path, *, fsync: bool = True):
+        self.root = Path(os.path.expanduser(str(root)))
+        self.fsync = fsync
 
     def path(self, key: str) -> Path:
-        return self.root / key[:2] / f"{key}.wav"
+        return self.root / key[:2] / f"{key}{ENTRY_SUFFIX}"
 
     def has(self, key: str) -> bool:
+        """Whether an entry file exists (cheap; :meth:`get_pcm` is the check that counts)."""
         return self.path(key).is_file()
 
-    def put(self, key: str, audio: np.ndarray, sample_rate: int) -> Path:
-        target = self.path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{key[:12]}.", suffix=".tmp", dir=target.parent)
+    # --- reading ---------------------------------------------------------------
+    def get_pcm(self, key: str, sample_rate: int) -> bytes | None:
+        """The entry's 16-bit PCM bytes, or None if it is absent, damaged (then removed) or at another rate."""
+        path = self.path(key)
+        blob = None
+        for _attempt in range(2):  # a shared filesystem may report ESTALE while a writer publishes
+            try:
+                with open(path, "rb") as handle:
+                    stat = os.fstat(handle.fileno())
+                    blob = handle.read()
+                break
+            except FileNotFoundError:
+                return None
+            except OSError as error:
+                if error.errno != errno.ESTALE:
+                    log.warning("audio cache: cannot read %s (%s); making it again", path, error)
+                    return None
+        if blob is None:
+            return None
         try:
-            with os.fdopen(fd, "wb") as raw, wave.open(raw, "wb") as out:
-                out.setnchannels(1)
-                out.setsampwidth(2)
-                out.setframerate(sample_rate)
-                out.writeframes(float_to_int16(audio).tobytes())
-            os.replace(tmp, target)
-        except BaseException:
+            rate, pcm = decode_entry(key, blob)
+        except DamagedEntry as problem:
+            log.warning("audio cache: damaged entry %s (%s); removing it so it is made again", path, problem)
+            self._remove_if_same(path, stat)
+            return None
+        if rate != sample_rate:
+            return None
+        return pcm
+
+    def is_valid(self, key: str, sample_rate: int) -> bool:
+        return self.get_pcm(key, sample_rate) is not None
+
+    @staticmethod
+    def _remove_if_same(path: Path, stat: os.stat_result) -> None:
+        """Remove a damaged entry unless another writer has replaced it since we read it."""
+        try:
+            now = os.stat(path)
+            if (now.st_ino, now.st_dev, now.st_size, now.st_mtime_ns) == (
+                stat.st_ino, stat.st_dev, stat.st_size, stat.st_mtime_ns
+            ):
+                path.unlink()
+        except OSError:
+            pass
+
+    # --- writing ---------------------------------------------------------------
+    def put(self, key: str, audio: np.ndarray, sample_rate: int) -> Path:
+        """Store float samples for ``key`` (see :meth:`put_pcm`)."""
+        return self.put_pcm(key, float_to_int16(audio).tobytes(), sample_rate)
+
+    def put_pcm(self, key: str, pcm: bytes, sample_rate: int) -> Path:
+        """Publish an entry atomically; if a valid entry for ``key`` exists already, keep that one.
+
+        Raises :class:`SnakebookError` when the cache folder cannot be written (full, read-only).
+        """
+        target = self.path(key)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{key[:16]}.{_host()}.{os.getpid()}.", suffix=TEMP_SUFFIX,
+                                       dir=target.parent)
+        except OSError as error:
+            raise SnakebookError(f"cannot write to the audio cache '{self.root}' ({error.strerror or error}); "
+                                 "free some space or set `cache_dir` to a writable folder.") from None
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(encode_entry(key, pcm, sample_rate))
+                handle.flush()
+                if self.fsync:
+                    os.fsync(handle.fileno())
+            self._publish(key, Path(tmp), target, sample_rate)
+        except OSError as error:
+            raise SnakebookError(f"cannot write to the audio cache '{self.root}' ({error.strerror or error}); "
+                                 "free some space or set `cache_dir` to a writable folder.") from None
+        finally:
             Path(tmp).unlink(missing_ok=True)
-            raise
         return target
 
-    def get_pcm(self, key: str, sample_rate: int) -> bytes | None:
-        """The entry's 16-bit PCM bytes, or None if absent, unreadable or at another rate."""
-        path = self.path(key)
+    def _publish(self, key: str, tmp: Path, target: Path, sample_rate: int) -> None:
         try:
-            with wave.open(str(path), "rb") as handle:
-                if handle.getframerate() != sample_rate or handle.getsampwidth() != 2 or handle.getnchannels() != 1:
-                    return None
-                return handle.readframes(handle.getnframes())
-        except (FileNotFoundError, wave.Error, EOFError):
-            return None
+            os.link(tmp, target)  # fails if the key exists: the first complete entry wins
+            return
+        except FileExistsError:
+            if self.get_pcm(key, sample_rate) is not None:
+                return  # another job got there first; keep its audio
+            # damaged (and now removed) or at another rate: replace it
+        except OSError as error:
+            if error.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK,
+                                   errno.ENOSYS):
+                raise
+            if self.get_pcm(key, sample_rate) is not None:
+                return
+        os.replace(tmp, target)
+
+    # --- listing (for cache_admin) -------------------------------------------------
+    def entries(self):
+        """Yield (key, path, stat) for every entry file."""
+        if not self.root.is_dir():
+            return
+        for shard in sorted(self.root.iterdir()):
+            if not shard.is_dir() or len(shard.name) != 2:
+                continue
+            with os.scandir(shard) as listing:
+                for item in listing:
+                    if item.name.endswith(ENTRY_SUFFIX) and not item.name.startswith("."):
+                        try:
+                            yield item.name[: -len(ENTRY_SUFFIX)], Path(item.path), item.stat()
+                        except FileNotFoundError:
+                            continue
+
+    def temp_files(self):
+        """Yield (path, stat) for every leftover temporary file (from killed or running writers)."""
+        if not self.root.is_dir():
+            return
+        for shard in sorted(self.root.iterdir()):
+            if not shard.is_dir():
+                continue
+            with os.scandir(shard) as listing:
+                for item in listing:
+                    if item.name.startswith(".") and item.name.endswith(TEMP_SUFFIX):
+                        try:
+                            yield Path(item.path), item.stat()
+                        except FileNotFoundError:
+                            continue
+
+    def verify(self, key: str, path: Path) -> str | None:
+        """None if the entry at ``path`` is whole, else what is wrong with it."""
+        try:
+            decode_entry(key, path.read_bytes())
+        except DamagedEntry as problem:
+            return str(problem)
+        except OSError as error:
+            return str(error)
+        return None

@@ -3,10 +3,14 @@
 Every utterance goes through the sentence cache, so a killed job resumes where
 it stopped and an edited book re-synthesises only the sentences that changed.
 The model is loaded once per job, and only if some utterance is not cached.
+The cache keys a chapter uses are recorded in speech/NNN.keys.json (written as
+``.part`` when the job starts, renamed when it ends), so ``cache_admin prune``
+knows which entries current books need.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import time
@@ -16,6 +20,7 @@ from pathlib import Path
 from .audio.wav import WavWriter
 from .cache import AudioCache, utterance_key
 from .engines import EngineSettings, make_engine
+from .errors import SnakebookError
 from .text.speech import Pauses, plan_utterances
 
 log = logging.getLogger("snakebook")
@@ -52,6 +57,7 @@ def synthesize_chapter(
     cache_dir: str | Path,
     threads: int = 1,
     book_name: str | None = None,
+    keys_json: str | Path | None = None,
 ) -> SynthesisReport:
     engine = make_engine(EngineSettings.from_config(settings), book_name)
     engine.check(language)
@@ -71,7 +77,11 @@ def synthesize_chapter(
     rate = engine.sample_rate
     keys = [utterance_key(identity, u.text) for u in utterances]
     report = SynthesisReport(utterances=len(utterances), characters=sum(len(u.text) for u in utterances))
-    missing = [i for i, key in enumerate(keys) if not cache.has(key)]
+    manifest = KeysManifest(keys_json, cache, identity, rate, keys, book_name, engine.name)
+    manifest.write_planned()
+    # Each distinct key once; a valid entry counts as cached (a damaged one is removed and made again).
+    first_use = {key: i for i, key in reversed(list(enumerate(keys)))}
+    missing = sorted(i for key, i in first_use.items() if cache.get_pcm(key, rate) is None)
     report.cached = len(utterances) - len(missing)
     if missing:
         started = time.perf_counter()
@@ -91,12 +101,18 @@ def synthesize_chapter(
     writer = WavWriter(out_wav, rate)
     try:
         writer.write_silence(lead_ms)
-        for key, utterance in zip(keys, utterances):
+        for key, utterance in zip(keys, utterances, strict=True):
             pcm = cache.get_pcm(key, rate)
             if pcm is None:  # pruned or damaged meanwhile: make it again
                 engine.ensure_loaded(threads=threads, device=settings.get("device"))
                 cache.put(key, engine.synthesize(utterance.text), rate)
+                report.synthesized += 1
+                report.cached -= 1
                 pcm = cache.get_pcm(key, rate)
+                if pcm is None:
+                    raise SnakebookError(f"the audio cache '{cache.root}' does not keep what is written to it "
+                                         f"(entry {key} unreadable right after writing); check that filesystem.",
+                                         book_name)
             writer.write_pcm(pcm)
             writer.write_silence(utterance.pause_after_ms)
         writer.commit()
@@ -106,6 +122,7 @@ def synthesize_chapter(
         raise
     os.replace(tmp_speech, speech_txt)
     report.audio_seconds = writer.frames / rate
+    manifest.commit(report)
     log.info(
         "%s: %d utterances (%d synthesised, %d from cache), %d characters, %.1f s of audio, synthesis %.2f s",
         book_name, report.utterances, report.synthesized, report.cached, report.characters,
@@ -113,3 +130,46 @@ def synthesize_chapter(
     )
     return report
 
+
+KEYS_FORMAT = "snakebook-cache-keys/1"
+
+
+class KeysManifest:
+    """speech/NNN.keys.json: which cache entries a chapter is made of (the live set for ``cache_admin prune``).
+
+    Written as ``.part`` before synthesis starts, so entries a running job depends on are live
+    too, and renamed into place with the final counts when the chapter is done.
+    """
+
+    def __init__(self, path, cache: AudioCache, identity: dict, rate: int, keys: list[str], book, engine_name):
+        self.path = Path(path) if path else None
+        self.record = {
+            "format": KEYS_FORMAT,
+            "book": book,
+            "engine": engine_name,
+            "cache_dir": str(cache.root.resolve()),
+            "identity": identity,
+            "sample_rate": rate,
+            "keys": list(dict.fromkeys(keys)),
+        }
+
+    @property
+    def part(self) -> Path:
+        return self.path.with_name(self.path.name + ".part")
+
+    def _write(self, target: Path) -> None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(self.record, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        os.replace(tmp, target)
+
+    def write_planned(self) -> None:
+        if self.path:
+            self._write(self.part)
+
+    def commit(self, report: SynthesisReport) -> None:
+        if not self.path:
+            return
+        self.record.update(utterances=report.utterances, synthesised=report.synthesized, from_cache=report.cached)
+        self._write(self.path)
+        self.part.unlink(missing_ok=True)

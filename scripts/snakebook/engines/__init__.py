@@ -12,6 +12,8 @@ from .base import Engine, EngineSettings
 
 ENGINES: dict[str, tuple[str, str]] = {
     "piper": ("piper", "PiperEngine"),
+    "coqui": ("coqui", "CoquiEngine"),
+    "espeak": ("espeak", "EspeakEngine"),
 }
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import SnakebookError
-from .base import Engine, EngineSettings, file_fingerprint
+from .base import Engine, EngineSettings, file_fingerprint, primary_language
 
 
 def bundled_voice() -> tuple[Path, Path]:
@@ -23,6 +23,7 @@ def bundled_voice() -> tuple[Path, Path]:
 
 class PiperEngine(Engine):
     name = "piper"
+    PARAMS = {"speed": float, "length_scale": float, "noise_scale": float, "noise_w": float, "volume": float}
 
     def __init__(self, settings: EngineSettings, book: str | None = None):
         super().__init__(settings, book)
@@ -36,8 +37,11 @@ class PiperEngine(Engine):
         self._config: dict | None = None
 
     @classmethod
-    def uses_gpu(cls, settings: EngineSettings) -> bool:
-        return settings.device == "cuda"
+    def language_support(cls, language: str | None) -> str | None:
+        wanted = primary_language(language) or "en"
+        if wanted == "en":
+            return "the bundled voice (en)"
+        return f"a Piper voice for '{wanted}' if one exists (voice: path/to/{wanted}_XX-name-medium.onnx)"
 
     @property
     def config(self) -> dict:
@@ -57,13 +61,12 @@ class PiperEngine(Engine):
         return espeak.replace("_", "-").split("-")[0].lower()
 
     def check(self, language: str | None) -> None:
-        wanted = (language or "en").replace("_", "-").split("-")[0].lower()
+        self.check_device()
+        self.params()
+        wanted = primary_language(language) or "en"
         if wanted != self.voice_language:
-            raise SnakebookError(
-                f"the book's language is '{language}' but the Piper voice '{self.model_path.name}' speaks "
-                f"'{self.voice_language}'. Choose a Piper voice for '{wanted}' (voice: path/to/voice.onnx), "
-                "or engine: espeak, which speaks most languages.",
-                self.book,
+            raise self.unsupported_language(
+                language or wanted, f"the Piper voice '{self.model_path.name}' speaks only '{self.voice_language}'"
             )
         self._speaker_id()
 
@@ -87,7 +90,7 @@ class PiperEngine(Engine):
         return int(speakers[speaker])
 
     def _synthesis_values(self) -> dict:
-        params = self.settings.params
+        params = self.params()
         inference = self.config.get("inference", {})
         length_scale = float(params.get("length_scale", inference.get("length_scale", 1.0)))
         if params.get("speed"):
@@ -101,7 +104,9 @@ class PiperEngine(Engine):
         }
 
     def identity(self) -> dict:
-        return {"engine": self.name, "model": file_fingerprint(self.model_path), **self._synthesis_values()}
+        # The .onnx.json is part of the voice too (phoneme map, espeak voice, sample rate).
+        return {"engine": self.name, "model": file_fingerprint(self.model_path),
+                "config": file_fingerprint(self.config_path), **self._synthesis_values()}
 
     def load(self, threads: int = 1, device: str | None = None) -> None:
         import onnxruntime
@@ -112,14 +117,12 @@ class PiperEngine(Engine):
         options.intra_op_num_threads = max(1, int(threads))
         options.inter_op_num_threads = 1
         providers = ["CPUExecutionProvider"]
-        if (device or self.settings.device) in ("cuda", "auto") and "CUDAExecutionProvider" in onnxruntime.get_available_providers():
+        resolved = self.resolve_device(
+            device, lambda: "CUDAExecutionProvider" in onnxruntime.get_available_providers(),
+            "Piper needs onnxruntime-gpu (pip install onnxruntime-gpu) on a machine with a GPU for that.",
+        )
+        if resolved == "cuda":
             providers.insert(0, ("CUDAExecutionProvider", {"cudnn_conv_algo_search": "HEURISTIC"}))
-        elif (device or self.settings.device) == "cuda":
-            raise SnakebookError(
-                "device: cuda was asked for Piper but onnxruntime has no CUDA provider here; "
-                "install onnxruntime-gpu on a machine with a GPU, or use device: cpu.",
-                self.book,
-            )
         session = onnxruntime.InferenceSession(str(self.model_path), sess_options=options, providers=providers)
         self._voice = PiperVoice(config=PiperConfig.from_dict(self.config), session=session)
 

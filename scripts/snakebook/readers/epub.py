@@ -1,46 +1,52 @@
-"""EPUB 2 and 3 (ebooklib for the package, BeautifulSoup for the content)."""
+"""EPUB 2 and 3 (ebooklib for the package, lxml for nav/NCX, BeautifulSoup for the content).
+
+Chapters come from the EPUB3 nav, else the NCX, else headings, else spine documents. TOC entries that
+point into a file (``file.xhtml#anchor``) cut the reading stream there; chapters running over several files
+are joined, because the stream is one sequence of blocks over all linear spine documents.
+"""
 
 from __future__ import annotations
 
 import posixpath
 import re
 import warnings
-from dataclasses import dataclass
 from urllib.parse import unquote
 
 from ..errors import SnakebookError
-from ..model import Book, Chapter, Cover
-from .html_text import Block, blocks_to_text, epub_types, iter_blocks, parse_html
+from ..model import Book, Cover
+from .html_text import Block, epub_types, iter_blocks, parse_html
 from .options import ReadOptions
-from .safety import check_zip
+from .safety import check_zip, check_zip_xml, xml_parser
+from .structure import Mark, build_chapters, heading_marks, looks_unsplit
 
 SKIP_DOC_TYPES = {"cover", "titlepage", "halftitlepage", "toc", "landmarks", "loi", "lot", "copyright-page",
-                  "imprint", "colophon", "frontispiece", "index", "seriespage", "other-credits", "acknowledgments"}
+                  "imprint", "colophon", "frontispiece", "index", "seriespage", "other-credits", "acknowledgments",
+                  "page-list", "pagelist"}
 NOTE_TYPES = {"footnotes", "endnotes", "rearnotes", "footnote", "endnote", "rearnote", "notes"}
-
-
-@dataclass
-class TocEntry:
-    title: str
-    href: str
-    depth: int
-
-
-def _flatten_toc(toc, depth=1):
-    for node in toc:
-        if isinstance(node, tuple):
-            section, children = node
-            if getattr(section, "href", None):
-                yield TocEntry(section.title or "", section.href, depth)
-            yield from _flatten_toc(children, depth + 1)
-        elif isinstance(node, list):
-            yield from _flatten_toc(node, depth)
-        elif getattr(node, "href", None):
-            yield TocEntry(node.title or "", node.href, depth)
+BOILERPLATE_IDS = {"pg-header", "pg-footer", "pg-machine-header", "pg-start-separator", "pg-end-separator"}
+RUNNING_HEAD_CLASSES = {"oeb-header", "oeb-footer", "running-head", "runninghead", "pagenum", "page-number"}
+EPUB_NS = "http://www.idpf.org/2007/ops"
+ISBN = re.compile(r"(?:urn:)?(?:isbn:?)?\s*((?:97[89][\s-]?)?(?:\d[\s-]?){9}[\dXx])$", re.IGNORECASE)
 
 
 def _meta(book, name):
-    return [value for value, _attrs in book.get_metadata("DC", name) if value]
+    return [value.strip() for value, _attrs in book.get_metadata("DC", name) if value and value.strip()]
+
+
+def _identifiers(book) -> list[str]:
+    out = []
+    for value, attrs in book.get_metadata("DC", "identifier"):
+        if not value:
+            continue
+        value = value.strip()
+        scheme = " ".join(str(v) for k, v in (attrs or {}).items() if k.endswith("scheme")).lower()
+        match = ISBN.match(value)
+        digits = re.sub(r"[^\dXx]", "", match.group(1)) if match else ""
+        if match and ("isbn" in scheme or "isbn" in value.lower() or len(digits) == 13 and digits.startswith(("978", "979"))):
+            out.append(f"isbn:{digits.upper()}")
+        else:
+            out.append(value)
+    return out
 
 
 def _cover(book) -> Cover | None:
@@ -48,38 +54,130 @@ def _cover(book) -> Cover | None:
 
     candidates = list(book.get_items_of_type(ebooklib.ITEM_COVER))
     for _value, attrs in book.get_metadata("OPF", "cover"):
-        item = book.get_item_with_id(attrs.get("content", ""))
+        item = book.get_item_with_id((attrs or {}).get("content", ""))
         if item is not None:
             candidates.append(item)
     for item in book.get_items():
         if "cover-image" in (getattr(item, "properties", None) or []):
             candidates.append(item)
+    # The cover page (guide type "cover", or a spine document called cover) shows the image.
+    pages = [g.get("href", "") for g in book.guide if g.get("type") == "cover"]
+    pages += [item.get_name() for item in book.get_items() if "cover" in item.get_name().lower()
+              and item.media_type.endswith(("xhtml+xml", "html"))]
+    for page in pages:
+        item = book.get_item_with_href(page.partition("#")[0])
+        if item is None:
+            continue
+        soup = parse_html(item.get_content())
+        for tag in soup.find_all(["img", "image"]):
+            src = tag.get("src") or tag.get("xlink:href") or tag.get("href")
+            if src:
+                image = book.get_item_with_href(posixpath.normpath(posixpath.join(posixpath.dirname(item.get_name()), unquote(src))))
+                if image is not None:
+                    candidates.append(image)
+    candidates += [i for i in book.get_items() if i.media_type.startswith("image/") and "cover" in i.get_name().lower()]
     for item in candidates:
         if item.media_type.startswith("image/"):
             return Cover(item.get_content(), item.media_type)
     return None
 
 
-def _norm(text: str) -> str:
-    return re.sub(r"[\W_]+", " ", text).strip().lower()
+def _resolve(base: str, href: str) -> tuple[str, str]:
+    file_part, _, anchor = unquote(href.strip()).partition("#")
+    if not file_part:
+        return base, anchor
+    return posixpath.normpath(posixpath.join(posixpath.dirname(base), file_part)), anchor
 
 
-def _drop_title_headings(blocks: list[Block], title: str) -> list[Block]:
-    """Drop leading heading blocks that only repeat the chapter title (it is spoken separately)."""
-    wanted = _norm(title)
-    out = list(blocks)
-    while out and out[0].kind == "heading" and (_norm(out[0].text) and _norm(out[0].text) in wanted or not out[0].text):
-        out.pop(0)
-    while out and not out[0].text:
-        out.pop(0)
-    return out
+def _nav_items(package) -> list:
+    import ebooklib
+
+    items = list(package.get_items_of_type(ebooklib.ITEM_NAVIGATION))
+    items += [i for i in package.get_items() if "nav" in (getattr(i, "properties", None) or []) and i not in items]
+    return [i for i in items if i.media_type.endswith(("xhtml+xml", "html"))]
+
+
+def _nav_entries(package) -> list[tuple[str, str, str, int]]:
+    """(title, file, anchor, depth) from the EPUB3 navigation document's ``toc`` nav."""
+    from lxml import etree
+
+    for item in _nav_items(package):
+        try:
+            root = etree.fromstring(item.get_content(), xml_parser())
+        except etree.XMLSyntaxError:
+            continue
+        if root is None:
+            continue
+        for nav in root.iter("{*}nav"):
+            if "toc" not in (nav.get(f"{{{EPUB_NS}}}type") or "").split():
+                continue
+            entries: list[tuple[str, str, str, int]] = []
+
+            def walk(ol, depth):
+                for li in ol.findall("{*}li"):
+                    link = li.find("{*}a")
+                    child_depth = depth
+                    if link is not None and link.get("href"):
+                        title = " ".join("".join(link.itertext()).split())
+                        entries.append((title, *_resolve(item.get_name(), link.get("href")), depth))
+                        child_depth = depth + 1
+                    for sub in li.findall("{*}ol"):
+                        walk(sub, child_depth)
+
+            for ol in nav.findall("{*}ol"):
+                walk(ol, 1)
+            return entries
+    return []
+
+
+def _ncx_entries(package) -> list[tuple[str, str, str, int]]:
+    from lxml import etree
+
+    for item in package.get_items():
+        if not (item.media_type == "application/x-dtbncx+xml" or item.get_name().lower().endswith(".ncx")):
+            continue
+        try:
+            root = etree.fromstring(item.get_content(), xml_parser())
+        except etree.XMLSyntaxError:
+            continue
+        if root is None:
+            continue
+        entries: list[tuple[str, str, str, int]] = []
+
+        def walk(parent, depth):
+            for point in parent.findall("{*}navPoint"):
+                label = point.find("{*}navLabel/{*}text")
+                content = point.find("{*}content")
+                if content is not None and content.get("src"):
+                    title = " ".join("".join(label.itertext()).split()) if label is not None else ""
+                    entries.append((title, *_resolve(item.get_name(), content.get("src")), depth))
+                walk(point, depth + 1)
+
+        nav_map = root.find("{*}navMap")
+        if nav_map is not None:
+            walk(nav_map, 1)
+        return entries
+    return []
+
+
+def _skip_factory(options: ReadOptions):
+    def skip(tag) -> bool:
+        if tag.get("id") in BOILERPLATE_IDS or "pg-boilerplate" in (tag.get("class") or []):
+            return True
+        if tag.get("hidden") is not None or tag.name == "nav" or RUNNING_HEAD_CLASSES & set(tag.get("class") or []):
+            return True
+        types = epub_types(tag)
+        if types & SKIP_DOC_TYPES and tag.name in ("section", "div", "nav", "aside", "body", "header"):
+            return True
+        return bool(types & NOTE_TYPES) and not options.keep_notes
+    return skip
 
 
 def read_epub(path, options: ReadOptions, book_name: str) -> Book:
-    import ebooklib
     from ebooklib import epub
 
     check_zip(path, book_name)
+    check_zip_xml(path, book_name)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -95,17 +193,18 @@ def read_epub(path, options: ReadOptions, book_name: str) -> Book:
         publisher=(_meta(package, "publisher") or [None])[0],
         date=(_meta(package, "date") or [None])[0],
         description=(_meta(package, "description") or [None])[0],
-        identifiers=_meta(package, "identifier"),
+        identifiers=_identifiers(package),
         cover=_cover(package),
     )
 
-    nav_names = {item.get_name() for item in package.get_items_of_type(ebooklib.ITEM_NAVIGATION)}
-    nav_names |= {item.get_name() for item in package.get_items() if "nav" in (getattr(item, "properties", None) or [])}
+    nav_names = {item.get_name() for item in _nav_items(package)}
 
     # The reading stream: blocks of every linear spine document, in order.
-    stream: list[tuple[str, Block]] = []
+    stream: list[Block] = []
     first_block_of: dict[str, int] = {}
+    doc_title: dict[str, str] = {}
     anchor_at: dict[tuple[str, str], int] = {}
+    skip = _skip_factory(options)
     for idref, linear in package.spine:
         item = package.get_item_with_id(idref)
         if item is None or linear == "no" or item.get_name() in nav_names:
@@ -118,49 +217,47 @@ def read_epub(path, options: ReadOptions, book_name: str) -> Book:
             continue
         name = item.get_name()
         first_block_of[name] = len(stream)
-
-        def skip(tag):
-            types = epub_types(tag)
-            if types & SKIP_DOC_TYPES and tag.name in ("section", "div", "nav", "aside"):
-                return True
-            return bool(types & NOTE_TYPES) and not options.keep_notes
-
+        doc_title[name] = soup.title.get_text(" ", strip=True) if soup.title else ""
         for block in iter_blocks(body, skip=skip):
             for anchor in block.ids:
                 anchor_at.setdefault((name, anchor), len(stream))
-            stream.append((name, block))
+            stream.append(block)
 
-    entries = list(_flatten_toc(package.toc))
-    level = options.toc_level or 1
-    entries = [e for e in entries if e.depth <= level]
-    starts: list[tuple[int, str]] = []
-    for entry in entries:
-        href = unquote(entry.href)
-        file_part, _, anchor = href.partition("#")
-        file_part = posixpath.normpath(file_part)
-        position = anchor_at.get((file_part, anchor)) if anchor else first_block_of.get(file_part)
-        if position is None and anchor:
-            position = first_block_of.get(file_part)
-        if position is None:
-            continue
-        if starts and starts[-1][0] == position:
-            continue
-        starts.append((position, entry.title.strip()))
-    starts.sort(key=lambda s: s[0])
+    def marks_from(entries) -> list[Mark]:
+        marks = []
+        for title, file_part, anchor, depth in entries:
+            position = anchor_at.get((file_part, anchor)) if anchor else first_block_of.get(file_part)
+            if position is None and anchor:
+                position = first_block_of.get(file_part)
+            if position is not None and position < len(stream):
+                marks.append(Mark(position, title, depth))
+        return marks
 
-    if not starts:  # no usable TOC: one chapter per spine document
+    chapters = []
+    for entries in (_nav_entries(package), _ncx_entries(package)):
+        marks = marks_from(entries)
+        if marks:
+            chapters = build_chapters(stream, marks, options)
+            break
+    if (not chapters or looks_unsplit(chapters)) and not options.toc_level:
+        by_headings = build_chapters(stream, heading_marks(stream), options)
+        if len(by_headings) > len(chapters) and not looks_unsplit(by_headings):
+            chapters = by_headings
+    if not chapters or looks_unsplit(chapters) and not options.toc_level:  # one chapter per spine document
+        marks = []
         for name, position in first_block_of.items():
-            heading = next((b.text for n, b in stream[position:] if n == name and b.kind == "heading"), None)
-            starts.append((position, heading or ""))
-
-    for i, (position, title) in enumerate(starts):
-        end = starts[i + 1][0] if i + 1 < len(starts) else len(stream)
-        blocks = [b for _n, b in stream[position:end]]
-        if not title:
-            title = next((b.text for b in blocks if b.kind == "heading"), f"Chapter {i + 1}")
-        text = blocks_to_text(_drop_title_headings(blocks, title))
-        if text.strip():
-            book.chapters.append(Chapter(title=title, text=text))
+            first = [b for b in stream[position:position + 5] if b.text]
+            heading = next((b.text for b in first if b.kind == "heading"), "")
+            if not heading and first and len(first[0].text) <= 80 and "\n" not in first[0].text:
+                heading = first[0].text
+            titles = list(doc_title.values())
+            if not heading and titles.count(doc_title.get(name, "")) == 1:
+                heading = doc_title[name]
+            marks.append(Mark(position, heading, 1))
+        by_files = build_chapters(stream, marks, options)
+        if not chapters or len(by_files) > len(chapters) and not looks_unsplit(by_files):
+            chapters = by_files
+    book.chapters = chapters
     if not book.chapters:
         raise SnakebookError("the EPUB has no readable text (no chapters with text were found in its spine).", book_name)
     return book

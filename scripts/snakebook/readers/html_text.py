@@ -59,6 +59,7 @@ class Block:
     text: str
     ids: list[str] = field(default_factory=list)
     types: set[str] = field(default_factory=set)
+    level: int = 0  # heading level (1 for h1 ...), 0 for other blocks
 
 
 def _inline_text(node: Tag) -> str:
@@ -119,9 +120,10 @@ def iter_blocks(root: Tag, skip=None):
             text = clean_inline(_inline_text(tag))
             if text:
                 kind = "heading" if tag.name in HEADING_TAGS or "title" in types else "p"
+                level = int(tag.name[1]) if tag.name in HEADING_TAGS else (1 if kind == "heading" else 0)
                 if kind == "heading":
                     text = " ".join(text.split("\n"))
-                yield Block(kind, text, _take_ids(), set(all_types))
+                yield Block(kind, text, _take_ids(), set(all_types), level)
             return
         # Mixed content: a container with loose text and block children.
         run: list[str] = []

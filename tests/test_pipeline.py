@@ -1,0 +1,177 @@
+"""End-to-end: real Snakemake, real Piper voice, real ffmpeg, checked with ffprobe and mutagen."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from conftest import snakemake, short_book_entry
+
+from snakebook.audio.tags import read_tags
+from snakebook.audio.wav import wav_duration
+
+pytestmark = pytest.mark.slow
+BOOK = "alice-short"
+
+
+def ffprobe(path: Path) -> dict:
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-print_format", "json", "-show_chapters", "-show_format", "-show_streams", str(path)],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    return json.loads(out)
+
+
+def job_counts(output: str) -> dict[str, int]:
+    """Parse Snakemake's 'Job stats' table into {rule: count}."""
+    counts: dict[str, int] = {}
+    lines = output.splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("Job stats:"):
+            for row in lines[i + 3 :]:
+                parts = row.split()
+                if len(parts) != 2 or not parts[1].isdigit():
+                    break
+                counts[parts[0]] = int(parts[1])
+            break
+    return counts
+
+
+@pytest.fixture(scope="module")
+def finished_book(tmp_path_factory, shared_cache):
+    """One complete run of the short book; tests below inspect or perturb copies of it."""
+    workdir = tmp_path_factory.mktemp("pipeline")
+    config = {"books": [short_book_entry()], "cache_dir": str(shared_cache)}
+    started = time.perf_counter()
+    result = snakemake(workdir, config=config)
+    return workdir, config, time.perf_counter() - started, result
+
+
+def test_m4b_has_chapters_tags_cover_and_exact_markers(finished_book):
+    workdir, _config, _seconds, _result = finished_book
+    out = workdir / "results" / BOOK
+    info = json.loads((out / "book.json").read_text())
+    assert [c["title"] for c in info["chapters"]] == ["A Mad Tea-Party", "Who Stole The Tarts?", "Alice's Evidence"]
+    m4b = out / f"{BOOK}.m4b"
+    probe = ffprobe(m4b)
+    assert probe["streams"][0]["codec_name"] == "aac"
+    chapters = probe["chapters"]
+    assert [c["tags"]["title"] for c in chapters] == [c["title"] for c in info["chapters"]]
+
+    wav_lengths = [wav_duration(out / "audio" / f"{c['id']}.wav") for c in info["chapters"]]
+    starts = [float(c["start_time"]) for c in chapters]
+    expected = [sum(wav_lengths[:i]) for i in range(len(wav_lengths))]
+    for got, want in zip(starts, expected, strict=True):
+        assert abs(got - want) < 0.01
+    total = float(probe["format"]["duration"])
+    assert abs(total - sum(wav_lengths)) < 0.5
+    assert sum(wav_lengths) > 300  # ~9,000 characters of speech is several minutes
+
+    tags = read_tags(m4b)
+    assert tags["title"] == "Alice's Adventures in Wonderland"
+    assert tags["album"] == tags["title"]
+    assert tags["artist"] == "Lewis Carroll"
+    assert tags["genre"] == "Audiobook"
+    assert tags["language"] == "en-US"
+    assert tags["cover"] and tags["cover"][:3] == b"\xff\xd8\xff"  # the EPUB's JPEG cover
+    assert [title for title, _start in tags["chapters"]] == [c["title"] for c in info["chapters"]]
+
+
+def test_speech_files_hold_what_was_spoken(finished_book):
+    workdir, *_ = finished_book
+    speech = (workdir / "results" / BOOK / "speech" / "001.txt").read_text().splitlines()
+    assert speech[0] == "A Mad Tea-Party"  # the title is spoken first
+    assert any("March Hare" in line for line in speech)
+    assert all(line.strip() for line in speech)
+
+
+def test_second_run_does_nothing(finished_book):
+    workdir, config, _seconds, _result = finished_book
+    started = time.perf_counter()
+    result = snakemake(workdir, config=config)
+    assert "Nothing to be done" in result.stdout + result.stderr
+    assert time.perf_counter() - started < 30
+
+
+def test_deleting_one_wav_reruns_only_that_chapter_and_assembly(finished_book):
+    workdir, config, _seconds, _result = finished_book
+    out = workdir / "results" / BOOK
+    before = {p.name: p.stat().st_mtime_ns for p in (out / "audio").glob("*.wav")}
+    (out / "audio" / "002.wav").unlink()
+    result = snakemake(workdir, config=config)
+    counts = job_counts(result.stdout + result.stderr)
+    assert counts.get("synthesize_chapter") == 1
+    assert counts.get("encode_chapter") == 1
+    assert counts.get("assemble_audiobook") == 1
+    after = {p.name: p.stat().st_mtime_ns for p in (out / "audio").glob("*.wav")}
+    assert after["001.wav"] == before["001.wav"] and after["003.wav"] == before["003.wav"]
+    assert len(ffprobe(out / f"{BOOK}.m4b")["chapters"]) == 3
+
+
+def test_interrupted_run_finishes_without_redoing_chapters(tmp_path):
+    """Kill Snakemake (and its job) after the first chapter; the rerun keeps that chapter."""
+    config = {"books": [short_book_entry()], "cache_dir": str(tmp_path / "cache")}
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    from conftest import ROOT, VENV_BIN
+
+    command = [str(VENV_BIN / "snakemake"), "-s", str(ROOT / "Snakefile"), "--directory", str(workdir), "--cores", "1",
+               "--config"] + [f"{k}={json.dumps(v)}" for k, v in config.items()]
+    env = dict(os.environ, PATH=f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}")
+    process = subprocess.Popen(command, cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    audio = workdir / "results" / BOOK / "audio"
+    deadline = time.time() + 600
+    try:
+        while time.time() < deadline and not list(audio.glob("*.wav")):
+            time.sleep(0.2)
+            assert process.poll() is None, "snakemake ended before it could be interrupted"
+        finished = sorted(audio.glob("*.wav"))
+        assert len(finished) == 1, "expected to interrupt after the first chapter"
+        time.sleep(2)  # let the next chapter get going
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    first = finished[0]
+    first_mtime = first.stat().st_mtime_ns
+    assert not (workdir / "results" / BOOK / f"{BOOK}.m4b").exists()
+
+    result = snakemake(workdir, config=config)
+    counts = job_counts(result.stdout + result.stderr)
+    assert counts.get("synthesize_chapter") == 2  # only the unfinished chapters
+    assert first.stat().st_mtime_ns == first_mtime
+    assert len(ffprobe(workdir / "results" / BOOK / f"{BOOK}.m4b")["chapters"]) == 3
+
+
+def test_invalid_config_value_stops_before_any_work(tmp_path):
+    result = snakemake(tmp_path, config={"engine": "festival"}, check=False)
+    assert result.returncode != 0
+    message = result.stdout + result.stderr
+    assert "festival" in message and "piper" in message and "engine" in message
+    assert "Traceback" not in message
+    assert not (tmp_path / "results").exists()
+
+
+def test_bad_book_gives_one_paragraph_error_and_no_output(tmp_path):
+    bogus = tmp_path / "broken.epub"
+    bogus.write_bytes(b"this is not a zip archive at all")
+    result = snakemake(tmp_path, config={"books": [str(bogus)], "cache_dir": str(tmp_path / "c")}, check=False)
+    assert result.returncode != 0
+    message = result.stdout + result.stderr
+    assert "broken" in message and "Traceback" not in message
+    assert not (tmp_path / "results" / "broken" / "book.json").exists()
+
+
+def test_library_folder_and_books_list_from_command_line(tmp_path):
+    library = tmp_path / "lib"
+    library.mkdir()
+    shutil.copy(short_book_entry()["path"], library / "Alice.epub")
+    (library / "notes.doc.bak").write_text("not a book")
+    result = snakemake(tmp_path, "-n", config={"library": str(library)})
+    assert "results/alice/alice.m4b" in result.stdout + result.stderr
