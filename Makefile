@@ -52,5 +52,15 @@ $(VENV)/.coqui-installed: $(VENV)/.installed envs/coqui.txt
 
 coqui: system-deps $(VENV)/.coqui-installed
 
+# Cluster extras: Snakemake executor plugins for profiles/slurm and profiles/ssh (docs/cluster.md).
+# Not in the base install, which runs everything on this machine. The SLURM client tools (sbatch)
+# come from the cluster, not from here.
+$(VENV)/.slurm-installed: $(VENV)/.installed envs/slurm.txt
+	$(PIP) install --quiet -r envs/slurm.txt
+	$(PY) -c "import snakemake_executor_plugin_slurm, snakemake_executor_plugin_cluster_generic"
+	touch $@
+
+slurm: $(VENV)/.slurm-installed
+
 clean:
 	rm -rf results/*/ .snakemake

@@ -91,6 +91,7 @@ SchedulerParameters=sched_interval=2,bf_interval=2
 MpiDefault=none
 MailProg=/bin/true
 ReturnToService=2
+MinJobAge=3600
 JobAcctGatherType=jobacct_gather/linux
 JobCompType=jobcomp/filetxt
 JobCompLoc=$LOG/jobcomp.log

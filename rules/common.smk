@@ -6,6 +6,7 @@ from snakemake.utils import validate
 
 sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
 
+from snakebook.cluster import preflight  # noqa: E402
 from snakebook.errors import SnakebookError  # noqa: E402
 from snakebook.library import book_table  # noqa: E402
 from snakebook.planning import plan_checks, sound_settings, uses_gpu  # noqa: E402
@@ -86,3 +87,12 @@ def synthesis_params(wildcards):
 
 def gpu_count(wildcards):
     return 1 if uses_gpu(BOOKS[wildcards.book]) else 0
+
+
+onstart:
+    # Cluster profiles: stop with one paragraph (plugin, sbatch, controller) before submitting anything.
+    if workflow.is_main_process and workflow.executor_plugin is not None:
+        try:
+            preflight(workflow.executor_plugin.name)
+        except SnakebookError as error:
+            raise WorkflowError(str(error)) from None

@@ -1,12 +1,14 @@
 """Rule script: synthesize_chapter (see snakebook.synth)."""
 
 from snakebook.cache import DEFAULT_CACHE_DIR
+from snakebook.cluster import job_placement
 from snakebook.entry import rule_entry
 from snakebook.model import read_book_json
 from snakebook.planning import book_language
 from snakebook.synth import synthesize_chapter
 
-with rule_entry(snakemake.log[0], snakemake.wildcards.book):  # noqa: F821
+with rule_entry(snakemake.log[0], snakemake.wildcards.book) as log:  # noqa: F821
+    log.info(job_placement())  # host, SLURM job, GPUs: shows where a cluster ran this chapter
     info = read_book_json(snakemake.input.book)  # noqa: F821
     chapter = next(c for c in info["chapters"] if c["id"] == snakemake.wildcards.chapter)  # noqa: F821
     sound = snakemake.params.sound  # noqa: F821
@@ -21,4 +23,5 @@ with rule_entry(snakemake.log[0], snakemake.wildcards.book):  # noqa: F821
         threads=snakemake.threads,  # noqa: F821
         book_name=snakemake.wildcards.book,  # noqa: F821
         keys_json=snakemake.output.cache_keys,  # noqa: F821
+        book_lexicon=info.get("lexicon"),
     )

@@ -95,7 +95,7 @@ def test_second_run_does_nothing(finished_book):
     workdir, config, _seconds, _result = finished_book
     started = time.perf_counter()
     result = snakemake(workdir, config=config)
-    assert "Nothing to be done" in result.stdout + result.stderr
+    assert "Nothing to be done" in result.stdout + result.stderr, result.stderr[-3000:]
     assert time.perf_counter() - started < 30
 
 

@@ -53,7 +53,7 @@ def write_extraction(book: Book, source: str, book_json: str | Path, chapters_di
                         "chars": len(chapter.text)})
     with open(tsv, "w", encoding="utf-8") as handle:
         handle.write("index\ttitle\tcharacters\tfirst_words\n")
-        for record, chapter in zip(records, book.chapters):
+        for record, chapter in zip(records, book.chapters, strict=True):
             title = record["title"].replace("\t", " ")
             handle.write(f"{record['index']}\t{title}\t{record['chars']}\t{_first_words(chapter.text)}\n")
     write_json_atomic(book_json, {
@@ -66,6 +66,7 @@ def write_extraction(book: Book, source: str, book_json: str | Path, chapters_di
         "description": book.description,
         "identifiers": book.identifiers,
         "cover": str(cover_path) if cover_path else None,
+        "lexicon": book.lexicon,
         "chapters": records,
     })
 

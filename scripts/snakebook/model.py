@@ -15,6 +15,10 @@ class Chapter:
     pauses: paragraphs are separated by a blank line, a single newline inside a
     paragraph is a line break (poetry), a paragraph starting with ``# `` is a
     heading inside the chapter and a paragraph ``* * *`` is a scene break.
+    ``⟦printed|phonemes⟧`` (U+27E6, U+27E7) is a pronunciation hint: the
+    printed text and how to say it in IPA (from an EPUB's ``ssml:ph``); text
+    preparation turns it into phonemes or, for engines without phoneme input,
+    into the printed text (see :mod:`snakebook.text.lexicon`).
     """
 
     title: str
@@ -47,6 +51,7 @@ class Book:
     description: str | None = None
     identifiers: list[str] = field(default_factory=list)
     cover: Cover | None = None
+    lexicon: dict = field(default_factory=dict)  # pronunciations the book ships (EPUB PLS): word -> {phonemes, say}
 
 
 def chapter_file_name(index: int) -> str:

@@ -37,13 +37,13 @@ class SynthesisReport:
     audio_seconds: float = 0.0
 
 
-def prepare_text_function(language: str | None, settings: dict):
+def prepare_text_function(language: str | None, settings: dict, *, phonemes: bool = False, book_lexicon=None):
     """The per-sentence text preparation (normalisation, lexicon); identity when none is available."""
     try:
         from .text.prepare import make_preparer
     except ImportError:
         return lambda sentence: sentence
-    return make_preparer(language, settings)
+    return make_preparer(language, settings, phonemes=phonemes, book_lexicon=book_lexicon)
 
 
 def synthesize_chapter(
@@ -58,6 +58,7 @@ def synthesize_chapter(
     threads: int = 1,
     book_name: str | None = None,
     keys_json: str | Path | None = None,
+    book_lexicon: dict | None = None,
 ) -> SynthesisReport:
     engine = make_engine(EngineSettings.from_config(settings), book_name)
     engine.check(language)
@@ -65,7 +66,7 @@ def synthesize_chapter(
     pauses = Pauses.from_config(settings.get("pauses"))
     lead_ms, utterances = plan_utterances(
         title, text, language=language, max_chars=engine.max_chars(language), pauses=pauses,
-        prepare=prepare_text_function(language, settings),
+        prepare=prepare_text_function(language, settings, phonemes=engine.accepts_phonemes, book_lexicon=book_lexicon),
     )
     speech_txt = Path(speech_txt)
     speech_txt.parent.mkdir(parents=True, exist_ok=True)

@@ -92,6 +92,9 @@ class Engine(ABC):
     """A TTS engine: loaded once per job, then asked for one utterance at a time."""
 
     name: str = ""
+    #: Whether :meth:`synthesize` reads inline IPA as ``[[ phonemes ]]`` (Piper does). Engines that
+    #: don't get a lexicon's replacement spelling instead (see snakebook.text.prepare).
+    accepts_phonemes: bool = False
     # engine_params this engine understands, with their types (checked at planning time).
     PARAMS: dict[str, type] = {}
 

@@ -332,7 +332,7 @@ class CoquiEngine(Engine):
 
         config = XttsConfig()
         config.load_json(str(self.config_path))
-        model = Xtts.init_from_config(config)
+        model = Xtts(config)
         use_speakers = self.speakers_path if not self.settings.speaker_wav else None
         model.load_checkpoint(
             config, checkpoint_dir=str(self.folder), checkpoint_path=str(self.checkpoint_path),

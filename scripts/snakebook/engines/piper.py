@@ -71,6 +71,11 @@ class PiperEngine(Engine):
         self._speaker_id()
 
     @property
+    def accepts_phonemes(self) -> bool:
+        """espeak-phoneme voices (nearly all) read ``[[ IPA ]]`` inline; text and pinyin voices do not."""
+        return self.config.get("phoneme_type", "espeak") == "espeak"
+
+    @property
     def sample_rate(self) -> int:
         return int(self.config["audio"]["sample_rate"])
 

@@ -49,6 +49,17 @@ def _identifiers(book) -> list[str]:
     return out
 
 
+def _pls_lexicon(package) -> dict:
+    """Pronunciations from the PLS lexicons in the package (EPUB 3 ``application/pls+xml`` items)."""
+    from ..text.lexicon import parse_pls
+
+    entries: dict = {}
+    for item in package.get_items():
+        if item.media_type == "application/pls+xml":
+            entries.update(parse_pls(item.get_content()))
+    return entries
+
+
 def _cover(book) -> Cover | None:
     import ebooklib
 
@@ -89,6 +100,28 @@ def _resolve(base: str, href: str) -> tuple[str, str]:
     return posixpath.normpath(posixpath.join(posixpath.dirname(base), file_part)), anchor
 
 
+def _walk_nav_list(ol, depth: int, base: str, entries: list) -> None:
+    for li in ol.findall("{*}li"):
+        link = li.find("{*}a")
+        child_depth = depth
+        if link is not None and link.get("href"):
+            title = " ".join("".join(link.itertext()).split())
+            entries.append((title, *_resolve(base, link.get("href")), depth))
+            child_depth = depth + 1
+        for sub in li.findall("{*}ol"):
+            _walk_nav_list(sub, child_depth, base, entries)
+
+
+def _walk_nav_points(parent, depth: int, base: str, entries: list) -> None:
+    for point in parent.findall("{*}navPoint"):
+        label = point.find("{*}navLabel/{*}text")
+        content = point.find("{*}content")
+        if content is not None and content.get("src"):
+            title = " ".join("".join(label.itertext()).split()) if label is not None else ""
+            entries.append((title, *_resolve(base, content.get("src")), depth))
+        _walk_nav_points(point, depth + 1, base, entries)
+
+
 def _nav_items(package) -> list:
     import ebooklib
 
@@ -112,20 +145,8 @@ def _nav_entries(package) -> list[tuple[str, str, str, int]]:
             if "toc" not in (nav.get(f"{{{EPUB_NS}}}type") or "").split():
                 continue
             entries: list[tuple[str, str, str, int]] = []
-
-            def walk(ol, depth):
-                for li in ol.findall("{*}li"):
-                    link = li.find("{*}a")
-                    child_depth = depth
-                    if link is not None and link.get("href"):
-                        title = " ".join("".join(link.itertext()).split())
-                        entries.append((title, *_resolve(item.get_name(), link.get("href")), depth))
-                        child_depth = depth + 1
-                    for sub in li.findall("{*}ol"):
-                        walk(sub, child_depth)
-
             for ol in nav.findall("{*}ol"):
-                walk(ol, 1)
+                _walk_nav_list(ol, 1, item.get_name(), entries)
             return entries
     return []
 
@@ -143,19 +164,9 @@ def _ncx_entries(package) -> list[tuple[str, str, str, int]]:
         if root is None:
             continue
         entries: list[tuple[str, str, str, int]] = []
-
-        def walk(parent, depth):
-            for point in parent.findall("{*}navPoint"):
-                label = point.find("{*}navLabel/{*}text")
-                content = point.find("{*}content")
-                if content is not None and content.get("src"):
-                    title = " ".join("".join(label.itertext()).split()) if label is not None else ""
-                    entries.append((title, *_resolve(item.get_name(), content.get("src")), depth))
-                walk(point, depth + 1)
-
         nav_map = root.find("{*}navMap")
         if nav_map is not None:
-            walk(nav_map, 1)
+            _walk_nav_points(nav_map, 1, item.get_name(), entries)
         return entries
     return []
 
@@ -195,6 +206,7 @@ def read_epub(path, options: ReadOptions, book_name: str) -> Book:
         description=(_meta(package, "description") or [None])[0],
         identifiers=_identifiers(package),
         cover=_cover(package),
+        lexicon=_pls_lexicon(package),
     )
 
     nav_names = {item.get_name() for item in _nav_items(package)}

@@ -8,11 +8,12 @@ previous block so that table-of-contents anchors can be located in the stream.
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass, field
 
-import warnings
-
 from bs4 import BeautifulSoup, NavigableString, Tag, XMLParsedAsHTMLWarning
+
+from ..text.lexicon import make_hint
 
 warnings.filterwarnings("ignore", category=XMLParsedAsHTMLWarning)
 
@@ -62,7 +63,9 @@ class Block:
     level: int = 0  # heading level (1 for h1 ...), 0 for other blocks
 
 
-def _inline_text(node: Tag) -> str:
+def _inline_text(node: Tag, hints: bool = True) -> str:
+    if hints and node.attrs and node.get("ssml:ph"):  # EPUB 3 pronunciation hint, see Chapter
+        return make_hint(_inline_text(node, hints=False), str(node["ssml:ph"]))
     parts: list[str] = []
     for child in node.children:
         if isinstance(child, NavigableString):
@@ -88,6 +91,20 @@ def clean_inline(text: str) -> str:
 
 def _has_block_child(tag: Tag) -> bool:
     return any(isinstance(c, Tag) and (c.name in BLOCK_TAGS or c.name in HEADING_TAGS) for c in tag.descendants)
+
+
+VERSE_HINTS = ("line", "stanza", "verse", "poem", "lg")
+
+
+def _is_line_group(tag: Tag, types: set[str]) -> bool:
+    """A stanza marked up as one element per verse line (``<div class="linegroup"><div>line</div>...``)."""
+    classes = " ".join(tag.get("class") or []).lower()
+    if not (types & {"verse", "stanza", "poem", "z3998:verse", "z3998:stanza"} or any(h in classes for h in VERSE_HINTS)):
+        return False
+    children = [c for c in tag.children if isinstance(c, Tag)]
+    if len(children) < 2 or any(c.name not in ("div", "p", "span", "br") for c in children):
+        return False
+    return all(not _has_block_child(c) and len(c.get_text()) < 160 for c in children)
 
 
 def iter_blocks(root: Tag, skip=None):
@@ -124,6 +141,14 @@ def iter_blocks(root: Tag, skip=None):
                 if kind == "heading":
                     text = " ".join(text.split("\n"))
                 yield Block(kind, text, _take_ids(), set(all_types), level)
+            return
+        if _is_line_group(tag, types):
+            lines = [clean_inline(_inline_text(child)) for child in tag.children if isinstance(child, Tag)]
+            for sub in tag.find_all(id=True):
+                pending_ids.append(sub["id"])
+            text = "\n".join(" ".join(line.split("\n")) for line in lines if line)
+            if text:
+                yield Block("p", text, _take_ids(), set(all_types))
             return
         # Mixed content: a container with loose text and block children.
         run: list[str] = []

@@ -135,7 +135,7 @@ def _contents_titles(paras: list[tuple[str, int]]) -> tuple[int, int, list[str]]
             with_refs = sum(1 for line in lines if PAGE_REF.search(line))
             if not lines or any(len(line) > 90 for line in lines) or len(lines) > 3 and with_refs < len(lines) / 2 \
                     or titles and norm(PAGE_REF.sub("", lines[0])) == norm(titles[0]) \
-                    or paras[j][1] >= 3 and len(titles) > 2 and not with_refs and len(lines) > 1:
+                    or paras[j][1] >= 3 and len(titles) > 2 and not with_refs:
                 break
             for line in lines:
                 entry = PAGE_REF.sub("", line).strip(" .")

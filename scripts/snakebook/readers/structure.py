@@ -30,7 +30,7 @@ class Mark:
 
 # Titles of regions that are never read aloud (front and back matter), in the languages of the corpus and a few more.
 SKIP_TITLES = re.compile(
-    r"^(?:table of contents|contents|brief contents|toc|inhoud(?:sopgave)?|inhalt(?:sverzeichnis)?|sommaire|"
+    r"^(?:table of contents|(?:detailed |brief |full |analytical )?contents|toc|inhoud(?:sopgave)?|inhalt(?:sverzeichnis)?|sommaire|"
     r"table des mati[eè]res|[íi]ndice|содержание|оглавление|المحتويات|فهرس|"
     r"list of (?:illustrations|figures|tables|plates)|illustrations|index|cover|front cover|couverture|"
     r"title ?page|half ?title(?: ?page)?|page de titre|titelseite|imprint|colophon|copyright(?: page)?|"
@@ -143,7 +143,7 @@ def _clean_regions(regions: list[_Region], options: ReadOptions) -> list[Chapter
         kept.append(region)
 
     # Leading title pages, dedications and edition notes: short regions before the first substantial one.
-    while kept and sum(len(b.text) for b in kept[0].blocks) < TITLE_PAGE_CHARS and any(
+    while kept and (sum(len(b.text) for b in kept[0].blocks) < TITLE_PAGE_CHARS or _body_chars(kept[0].blocks) < 300) and any(
         sum(len(b.text) for b in r.blocks) >= SUBSTANTIAL_CHARS for r in kept[1:]
     ):
         kept.pop(0)

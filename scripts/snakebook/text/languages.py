@@ -64,7 +64,7 @@ EN = LanguageWords(
     abbreviations={
         "e.g.": "for example", "i.e.": "that is", "etc.": "et cetera", "viz.": "namely", "vs.": "versus",
         "cf.": "compare", "approx.": "approximately", "ca.": "circa", "A.D.": "A D", "B.C.": "B C",
-        "a.m.": "a m", "p.m.": "p m", "Mts.": "Mountains", "Mt.": "Mount", "sq.": "square",
+        "a.m.": "a m", "p.m.": "p m", "Mts.": "Mountains", "Mt.": "Mount",
         "Co.": "Company", "Bros.": "Brothers", "Ltd.": "Limited", "Inc.": "Incorporated", "Esq.": "Esquire",
         "Jr.": "Junior", "Sr.": "Senior", "Ave.": "Avenue", "Rd.": "Road", "Govt.": "Government",
     },
@@ -88,7 +88,8 @@ EN = LanguageWords(
         "kg": ("kilogram", "kilograms"), "g": ("gram", "grams"), "lb.": ("pound", "pounds"), "lbs.": ("pound", "pounds"),
         "lb": ("pound", "pounds"), "lbs": ("pound", "pounds"), "oz.": ("ounce", "ounces"), "oz": ("ounce", "ounces"),
         "cwt.": ("hundredweight", "hundredweight"), "bu.": ("bushel", "bushels"), "gal.": ("gallon", "gallons"),
-        "sq. m.": ("square mile", "square miles"), "sq. ft.": ("square foot", "square feet"),
+        "sq. m.": ("square mile", "square miles"), "sq. mi.": ("square mile", "square miles"),
+        "sq. m": ("square metre", "square metres"), "sq. yds.": ("square yard", "square yards"), "sq. ft.": ("square foot", "square feet"),
         "sq. km": ("square kilometre", "square kilometres"), "km²": ("square kilometre", "square kilometres"),
         "m²": ("square metre", "square metres"), "mph": ("mile per hour", "miles per hour"),
         "km/h": ("kilometre per hour", "kilometres per hour"), "°C": ("degree Celsius", "degrees Celsius"),

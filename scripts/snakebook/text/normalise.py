@@ -27,7 +27,6 @@ from .languages import LANGUAGES, LanguageWords, words_for
 DOT_WORD = {"en": "dot", "fr": "point", "de": "Punkt", "es": "punto", "nl": "punt"}
 LETTER = r"[^\W\d_]"
 UPPER = r"[A-ZÀ-ÖØ-ÞĀ-Ž]"
-NUMBER = r"\d+(?:[.,\u00a0\u202f ]\d{3})*(?:[.,]\d+)?"
 END_PUNCT = "\"')]»”’"
 
 
@@ -95,9 +94,10 @@ def _alternation(keys) -> str:
     return "|".join(re.escape(key) for key in sorted(keys, key=len, reverse=True))
 
 
-def _keep_final_dot(spoken: str, match: re.Match, text: str) -> str:
-    """An abbreviation's dot that also ended the sentence still ends it."""
-    if match.group(0).endswith(".") and not text[match.end():].strip(END_PUNCT + " "):
+def _keep_final_dot(spoken: str, match: re.Match, text: str, capital: bool = False) -> str:
+    """An abbreviation's dot that also ended the sentence still ends it (``capital``: also before a capital)."""
+    rest = text[match.end():]
+    if match.group(0).endswith(".") and (not rest.strip(END_PUNCT + " ") or capital and re.match(rf"\s+{UPPER}", rest)):
         return spoken + "."
     return spoken
 
@@ -118,7 +118,6 @@ class _Steps:
         self.options = options
         self.numeric = num.supports(language)
         w = self.words
-        self.number = NUMBER if w.decimal_sep == "." else r"\d+(?:[.\u202f ]\d{3})*(?:,\d+)?"
         if w.code == "fr":
             self.number = r"\d+(?:[.\u202f ]\d{3})*(?:,\d+)?"
         elif w.code in ("de", "es", "nl"):
@@ -127,8 +126,9 @@ class _Steps:
             self.number = r"\d+(?:[,\u202f]\d{3})*(?:\.\d+)?"
         self.abbr_re = re.compile(rf"(?<!\w){'(?:' + _alternation(w.abbreviations) + ')'}(?!\w)") if w.abbreviations else None
         self.before_number_re = re.compile(
-            rf"(?<![\w.]){'(?:' + _alternation(w.before_number) + ')'}(?=\s?(?:\d|[IVXLCivxlc]+\b))")
-        self.title_re = re.compile(rf"(?<![\w.])(?:{_alternation(w.titles)})(?=\s+{UPPER})")
+            rf"(?<![\w.]){'(?:' + _alternation(w.before_number) + ')'}(?=\s?(?:\d|[IVXLCivxlc]{2,}\b|[VXLC]\b))")
+        self.title_re = re.compile(
+            rf"(?<![\w.])(?:{_alternation(w.titles)})(?=\s+(?:{UPPER}|(?:and|et|und|y|en)\b|&))")
         self.units_re = re.compile(
             rf"(?<![\w.,])({self.number})\s?(?:{_alternation(w.units)})(?![\w²/])")
         triggers = _alternation(w.roman_triggers)
@@ -218,13 +218,13 @@ class _Steps:
                                 f"{_plural(m.group(1), w.degree, w)} {'Celsius' if m.group(2) == 'C' else 'Fahrenheit'}",
                       text)
         text = re.sub(rf"({n})\s?°", unit(w.degree), text)
-        text = re.sub(rf"(?<=[\s\d{re.escape(w.degree[1][-1])}])({n})\s?[′']", unit(w.minute), text)
-        text = re.sub(rf"(?<=\s)({n})\s?[″\"]", unit(w.second), text)
+        text = re.sub(rf"(?<![\w.,])({n})\s?′", unit(w.minute), text)
+        text = re.sub(rf"(?<![\w.,])({n})\s?″", unit(w.second), text)
         text = text.replace("′", "'").replace("″", '"')
         units = _alternation({*w.degree, *w.minute, *w.second})
         compass = _alternation(w.compass)
-        return re.sub(rf"(?<=\b(?:{units})) ({compass})(?![\w.])|(?<=\b(?:{units})) ({compass})(?=\.|\s|$)",
-                      lambda m: " " + w.compass[m.group(1) or m.group(2)], text)
+        return re.sub(rf"\b({units}) ({compass})(?!\w)",
+                      lambda m: _keep_final_dot(f"{m.group(1)} {w.compass[m.group(2)]}", m, text, True), text)
 
     # ---- times of day
     def times(self, text: str) -> str:
@@ -256,7 +256,7 @@ class _Steps:
             text = re.sub(r"\b(1[0-2]|0?\d)\s?([ap]\.m\.|[AP]M)(?!\w)",
                           lambda m: clock(int(m.group(1)), 0, m.group(2)), text)
         elif w.code == "fr":
-            text = re.sub(r"\b([01]?\d|2[0-3])\s?h\s?([0-5]\d)?\b",
+            text = re.sub(r"\b([01]?\d|2[0-3])\s?h(?:\s?([0-5]\d)(?![\dh]))?(?!\w)",
                           lambda m: clock(int(m.group(1)), int(m.group(2) or 0), None), text)
         elif w.time_word:
             text = re.sub(rf"\b([01]?\d|2[0-3])[:.]([0-5]\d)\s?{w.time_word}\b",
@@ -323,7 +323,7 @@ class _Steps:
     def ordinals(self, text: str) -> str:
         lang, code = self.lang, self.words.code
         if code == "en":
-            text = re.sub(r"\b(\d+)(?:st|nd|rd|th|d)\b", lambda m: num.ordinal(int(m.group(1)), lang), text)
+            text = re.sub(r"\b(\d+)(?i:st|nd|rd|th|d(?!\.))\b", lambda m: num.ordinal(int(m.group(1)), lang), text)
         elif code == "fr":
             def fr(m: re.Match) -> str:
                 value, suffix = int(m.group(1)), m.group(2)
@@ -378,6 +378,8 @@ class _Steps:
 
         def triggered(m: re.Match) -> str:
             v = value(m.group(2))
+            if m.group(2) == "I" and re.match(r"\s+[a-z]", text[m.end():]):  # "No. I should like"
+                return m.group(0)
             return f"{m.group(1)} {num.cardinal(v, lang)}" if v else m.group(0)
 
         text = self.roman_trigger_re.sub(triggered, text)
@@ -395,7 +397,7 @@ class _Steps:
                 if v == 1:
                     return "première" if m.group(2).startswith("r") else "premier"
                 return num.ordinal(v, lang)
-            text = re.sub(r"\b([IVXLC]+)(e|ème|er|re)\b", century, text)
+            text = re.sub(r"\b([IVX]|[IVXLC]{2,})(e|ème|er|re)\b", century, text)
 
         def regnal(m: re.Match) -> str:
             name, numeral = m.group(1), m.group(2)
@@ -404,8 +406,7 @@ class _Steps:
                 return m.group(0)
             if numeral == "I" and not re.match(r"\s*(?:[,;:)]|\.(?:\s|$)|$)", text[m.end():]):
                 return m.group(0)
-            spoken = self._regnal(name, v)
-            return spoken + ("" if m.group(3) is None else m.group(3))
+            return self._regnal(name, v)
 
         dot = r"(\.(?= \w))?" if self.words.code == "de" else "()"
         return re.sub(rf"\b({UPPER}{LETTER}+) ([IVXL]{{1,7}})\b{dot}(?!['’]\w)", regnal, text)
@@ -430,7 +431,7 @@ class _Steps:
             if printed in ("s.", "d.") and (num.integer_text(m.group(1), w) or 0) >= 100:
                 return m.group(0)
             spoken = f"{_say_number(m.group(1), w, self.lang)} {_plural(m.group(1), name, w)}"
-            return _keep_final_dot(spoken, m, text)
+            return _keep_final_dot(spoken, m, text, True)
 
         return self.units_re.sub(unit, text)
 
@@ -444,9 +445,13 @@ class _Steps:
     def numbers(self, text: str) -> str:
         w = self.words
         minus = {"en": "minus", "fr": "moins", "de": "minus", "es": "menos", "nl": "min"}.get(w.code, "-")
-        text = re.sub(rf"(?<![\w\d])[−](?=\d)", f"{minus} ", text)
-        return re.sub(rf"(?<![\d\u202f]){self.number}(?![\d\u202f])",
-                      lambda m: _say_number(m.group(0), w, self.lang), text)
+        text = re.sub(r"(?<![\w\d])[−](?=\d)", f"{minus} ", text)
+        def say(m: re.Match) -> str:  # "ascended90" (a line number glued on) -> "ascended ninety"
+            before = " " if m.start() and text[m.start() - 1].isalpha() else ""
+            after = " " if m.end() < len(text) and text[m.end()].isalpha() else ""
+            return before + _say_number(m.group(0), w, self.lang) + after
+
+        return re.sub(rf"(?<![\d\u202f]){self.number}(?![\d\u202f])", say, text)
 
     # ---- symbols, acronyms, capitals
     def symbols(self, text: str) -> str:
@@ -457,30 +462,34 @@ class _Steps:
         return text
 
     def capitals(self, text: str) -> str:
+        """ALL-CAPS words that are words become capitalised ("GEORGIA" -> "Georgia", "THE END" -> "The End");
+        those without a vowel are acronyms, spelled ("BBC" -> "B B C"); short ones with a vowel ("USA")
+        are left to the engine."""
         opts = self.options
-        tokens = list(re.finditer(rf"(?<![\w'])({UPPER}{{2,}})(?![\w'])", text))
-        if not tokens:
-            return text
-        caps_letters = sum(len(t.group(0)) for t in tokens)
-        letters = sum(ch.isalpha() for ch in text)
-        shouting = caps_letters >= 0.6 * letters and len(tokens) >= 2
+        word = rf"{UPPER}{{2,}}(?:'S)?(?![\w'])"
         vowels = set("AEIOUYÀÂÄÉÈÊËÎÏÔÖÙÛÜÁÍÓÚ")
+        in_run: set[int] = set()
+        for run in re.finditer(rf"(?<![\w']){word}(?:[\s,;:'\"-]+{word})+", text):
+            in_run.update(range(run.start(), run.end()))
 
         def fix(m: re.Match) -> str:
-            word = m.group(0)
-            has_vowel = any(ch in vowels for ch in word)
-            if opts.caps and has_vowel and (shouting or len(word) >= 5):
-                return word.capitalize()
-            if re.fullmatch(r"[IVX]+", word) and opts.roman_numerals:
+            token = m.group(0)
+            letters = token.removesuffix("'S")
+            has_vowel = any(ch in vowels for ch in letters)
+            if re.fullmatch(r"[IVX]+", token):
+                if not opts.roman_numerals:
+                    return token
                 try:
-                    return num.cardinal(roman.fromRoman(word), self.lang)
+                    return num.cardinal(roman.fromRoman(token), self.lang)
                 except roman.InvalidRomanNumeralError:
                     pass
-            if opts.acronyms == "spell" and (not has_vowel or len(word) <= 3):
-                return " ".join(word)
-            return word
+            if opts.caps and has_vowel and (m.start() in in_run or len(letters) >= 4):
+                return letters.capitalize() + token[len(letters):].lower()
+            if opts.acronyms == "spell" and not has_vowel:
+                return " ".join(letters) + token[len(letters):].lower()
+            return token
 
-        return re.sub(rf"(?<![\w'])({UPPER}{{2,}})(?![\w'])", fix, text)
+        return re.sub(rf"(?<![\w']){word}", fix, text)
 
     def run(self, text: str) -> str:
         text = typography(text)

@@ -38,7 +38,7 @@ def cardinal(value: int, language: str) -> str:
     if abs(value) >= MAX_SPELLED:
         return digits(str(value), language)
     try:
-        return _n2w(value, language)
+        return _n2w(value, language).replace(",", "")
     except Exception:  # num2words raises assorted errors on edge values; never fail a book for it
         return str(value)
 
@@ -112,7 +112,7 @@ def fraction_words(numerator: int, denominator: int, words: LanguageWords, langu
         if denominator == 2:
             return "einhalb" if not many else f"{num} Halbe"
         base = ordinal(denominator, language).removesuffix("e")
-        return f"{'ein' if not many else num} {base.capitalize()}l"
+        return f"{'ein' if not many else num} {base.capitalize()}el"
     if code == "es":
         named = {2: ("medio", "medios"), 3: ("tercio", "tercios")}.get(denominator)
         if named is None and denominator <= 10:

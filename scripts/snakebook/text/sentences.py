@@ -9,7 +9,10 @@ PYSBD_LANGUAGES = {
     "en", "hi", "mr", "zh", "es", "am", "ar", "hy", "bg", "ur", "ru", "pl", "fa", "nl", "da", "fr",
     "my", "el", "it", "ja", "de", "kk", "sk",
 }
-CLAUSE_BREAK = re.compile(r"(?<=[,;:\u2014\u2013)\]])\s+|\s+(?=[\u2014\u2013(])")
+CLAUSE_BREAK = re.compile(r"(?:(?<=[,;:\u2014\u2013)\]])|(?<=\.\.\.))\s+|\s+(?=[\u2014\u2013(])|(?<=[，、；：])")
+PHONEME_BLOCK = re.compile(r"\[\[.*?\]\]")
+HINT_OPEN, HINT_CLOSE = "\u27e6", "\u27e7"  # ⟦printed|phonemes⟧, see snakebook.text.lexicon
+BLOCK_SPACE = "\ue0ff"  # stands for a space inside [[ phonemes ]] while chunking: a block is never cut
 
 
 def base_language(language: str | None) -> str:
@@ -28,15 +31,40 @@ def split_sentences(text: str, language: str | None = None) -> list[str]:
     text = text.strip()
     if not text:
         return []
-    sentences = _segmenter(base_language(language)).segment(text)
-    return [s.strip() for s in sentences if s.strip()]
+    pieces = [s for s in _segmenter(base_language(language)).segment(text) if s.strip()]
+    return [piece.strip() for piece in _rejoin(text, pieces)]
+
+
+def _continues(previous: str, following: str) -> bool:
+    """Whether pysbd split where no sentence ends: inside a hint ("⟦N.|nɔrθ⟧") or before a lower-case
+    word or a comma (after an abbreviation it does not know: "59,265 sq. m., of which")."""
+    if previous.count(HINT_OPEN) > previous.count(HINT_CLOSE):
+        return True
+    first = following.lstrip()[:1]
+    return bool(first) and (first.islower() or first in ",;:)]")
+
+
+def _rejoin(text: str, pieces: list[str]) -> list[str]:
+    spans: list[list[int]] = []
+    position = 0
+    for piece in pieces:
+        start = text.find(piece, position)
+        if start < 0:  # pysbd changed the text after all: keep its pieces
+            return pieces
+        end = start + len(piece)
+        position = end
+        if spans and _continues(text[spans[-1][0]:spans[-1][1]], piece):
+            spans[-1][1] = end
+        else:
+            spans.append([start, end])
+    return [text[start:end] for start, end in spans]
 
 
 def _split_words(text: str, max_chars: int) -> list[str]:
     chunks: list[str] = []
     current = ""
     for word in text.split():
-        if len(word) > max_chars:  # a single enormous token: cut it, there is no better place
+        if len(word) > max_chars and not word.startswith("[["):  # an enormous token: cut it, there is no better place
             if current:
                 chunks.append(current)
                 current = ""
@@ -54,9 +82,19 @@ def _split_words(text: str, max_chars: int) -> list[str]:
 
 
 def chunk_sentence(sentence: str, max_chars: int) -> list[str]:
-    """Split an over-long sentence at clause boundaries, then at word boundaries, never mid-word."""
+    """Split an over-long sentence at clause boundaries, then at word boundaries, never mid-word.
+
+    A ``[[ phoneme ]]`` block counts as one word: it is never cut.
+    """
     if len(sentence) <= max_chars:
         return [sentence]
+    if "[[" in sentence:
+        guarded = PHONEME_BLOCK.sub(lambda m: m.group(0).replace(" ", BLOCK_SPACE), sentence)
+        return [piece.replace(BLOCK_SPACE, " ") for piece in _chunk(guarded, max_chars)]
+    return _chunk(sentence, max_chars)
+
+
+def _chunk(sentence: str, max_chars: int) -> list[str]:
     pieces: list[str] = []
     current = ""
     for clause in CLAUSE_BREAK.split(sentence):

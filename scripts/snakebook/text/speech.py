@@ -23,7 +23,7 @@ class Pauses:
     chapter_end: int = 1500
 
     @classmethod
-    def from_config(cls, config: dict | None) -> "Pauses":
+    def from_config(cls, config: dict | None) -> Pauses:
         config = config or {}
         return cls(**{key: int(value) for key, value in config.items() if key in cls.__dataclass_fields__})
 

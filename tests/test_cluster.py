@@ -1,0 +1,208 @@
+"""Cluster preflight (snakebook.cluster): one clear paragraph for each thing a cluster run can lack.
+
+The cases: executor plugin not installed, `sbatch` missing, SLURM controller down. Each is tested on the
+function, through scripts/run_on_cluster.py, and (where Snakemake can get that far) through a real
+`snakemake --workflow-profile` run that reaches the workflow's onstart check.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import ROOT, VENV_BIN, short_book_entry, snakemake
+from snakebook import cluster
+from snakebook.errors import SnakebookError
+
+SLURM_PROFILE = ROOT / "profiles" / "slurm"
+SSH_PROFILE = ROOT / "profiles" / "ssh"
+WRAPPER = ROOT / "scripts" / "run_on_cluster.py"
+SLURM_CLIENT_TOOLS = {"sacct", "sacctmgr", "salloc", "sattach", "sbatch", "sbcast", "scancel", "scontrol", "sdiag",
+                      "sinfo", "sprio", "squeue", "sreport", "srun", "sshare", "sstat", "strigger"}
+
+
+def one_paragraph(text: str) -> None:
+    assert "Traceback" not in text
+    assert "\n\n" not in text.strip()
+
+
+def completed(returncode: int, stdout: str = "", stderr: str = ""):
+    return lambda *args, **kwargs: subprocess.CompletedProcess(args, returncode, stdout, stderr)
+
+
+# ---- the functions -------------------------------------------------------------------------------------------
+
+def test_missing_plugin_says_what_to_install():
+    with pytest.raises(SnakebookError) as caught:
+        cluster.preflight("slurm", installed=lambda name: False)
+    message = str(caught.value)
+    assert "snakemake-executor-plugin-slurm" in message and "make slurm" in message
+    one_paragraph(message)
+
+
+def test_missing_cluster_generic_plugin_is_named():
+    with pytest.raises(SnakebookError, match="snakemake-executor-plugin-cluster-generic"):
+        cluster.preflight("cluster-generic", installed=lambda name: False)
+
+
+def test_missing_sbatch_says_where_to_run():
+    with pytest.raises(SnakebookError) as caught:
+        cluster.preflight("slurm", which=lambda tool: None, installed=lambda name: True)
+    assert "sbatch" in str(caught.value) and "login node" in str(caught.value)
+    one_paragraph(str(caught.value))
+
+
+def test_controller_down_quotes_scontrol():
+    run = completed(1, "Slurmctld(primary) at head is DOWN\n*****\n** RESTORE SLURMCTLD DAEMON TO SERVICE **\n")
+    with pytest.raises(SnakebookError) as caught:
+        cluster.preflight("slurm", which=lambda tool: f"/usr/bin/{tool}", run=run, installed=lambda name: True)
+    message = str(caught.value)
+    assert "does not answer" in message and "at head is DOWN" in message and "slurmctld" in message
+    one_paragraph(message)
+
+
+def test_controller_that_hangs_is_a_clear_error_too():
+    def hang(*args, timeout=None, **kwargs):
+        raise subprocess.TimeoutExpired(args[0], timeout)
+
+    with pytest.raises(SnakebookError, match="no answer within"):
+        cluster.check_slurm(which=lambda tool: f"/usr/bin/{tool}", run=hang, timeout=3)
+
+
+def test_controller_up_passes():
+    cluster.preflight("slurm", which=lambda tool: f"/usr/bin/{tool}", run=completed(0, "Slurmctld(primary) at head is UP\n"),
+                      installed=lambda name: True)
+
+
+def test_local_runs_need_nothing():
+    for executor in (None, "local", "dryrun", "touch"):
+        cluster.preflight(executor, which=lambda tool: None, installed=lambda name: False)
+
+
+def test_job_placement_names_slurm_job_and_gpus():
+    line = cluster.job_placement({"SLURM_JOB_ID": "42", "CUDA_VISIBLE_DEVICES": "1"})
+    assert "SLURM_JOB_ID=42" in line and "CUDA_VISIBLE_DEVICES=1" in line
+    assert "SLURM_JOB_ID=- CUDA_VISIBLE_DEVICES=-" in cluster.job_placement({})
+
+
+def test_profiles_name_their_executors():
+    assert cluster.profile_executor(SLURM_PROFILE) == "slurm"
+    assert cluster.profile_executor(SSH_PROFILE) == "cluster-generic"
+    with pytest.raises(SnakebookError, match="No Snakemake profile"):
+        cluster.profile_executor(ROOT / "profiles" / "no-such-profile")
+
+
+def test_slurm_profile_resources():
+    profile = yaml.safe_load((SLURM_PROFILE / "config.yaml").read_text())
+    synth = profile["set-resources"]["synthesize_chapter"]
+    assert synth["gpu"] == 1 and synth["cpus_per_gpu"] >= 1 and synth["mem_mb"] > 0 and synth["runtime"] > 0
+    assert {"slurm_partition", "slurm_account"} <= set(profile["default-resources"])
+    assert profile["retries"] >= 1 and profile["slurm-requeue"] is True
+    for key in ("rerun-incomplete", "keep-going", "rerun-triggers"):  # what profiles/default would have given
+        assert key in profile
+
+
+# ---- the wrapper ---------------------------------------------------------------------------------------------
+
+def test_wrapper_without_plugin_prints_one_paragraph(monkeypatch, capsys):
+    monkeypatch.setattr(cluster, "executor_plugin_installed", lambda name: False)
+    assert cluster.main([str(SLURM_PROFILE), "--cores", "1"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("snakebook: ") and "snakemake-executor-plugin-slurm" in err and "make slurm" in err
+    one_paragraph(err)
+
+
+def no_slurm_path(tmp_path: Path) -> str:
+    """A PATH like this machine's, less the SLURM client tools (a machine that is not a login node)."""
+    bin_dir = tmp_path / "bin-without-slurm"
+    bin_dir.mkdir()
+    for folder in ("/usr/local/bin", "/usr/bin", "/bin"):
+        if not os.path.isdir(folder):
+            continue
+        for entry in os.scandir(folder):
+            target = bin_dir / entry.name
+            if entry.name not in SLURM_CLIENT_TOOLS and not target.exists():
+                target.symlink_to(entry.path)
+    return f"{VENV_BIN}{os.pathsep}{bin_dir}"
+
+
+def test_wrapper_without_sbatch(tmp_path):
+    env = {**os.environ, "PATH": no_slurm_path(tmp_path), "SNAKEBOOK_CHECK_ONLY": "1"}
+    if not cluster.executor_plugin_installed("slurm"):
+        pytest.skip("the SLURM executor plugin is not installed (make slurm): the wrapper stops earlier")
+    result = subprocess.run([sys.executable, str(WRAPPER), str(SLURM_PROFILE)], capture_output=True, text=True,
+                            env=env, timeout=60)
+    assert result.returncode == 1
+    assert "no `sbatch`" in result.stderr
+    one_paragraph(result.stderr)
+
+
+def dead_controller_conf(tmp_path: Path) -> Path:
+    """A slurm.conf whose controller is a closed port on 127.0.0.1."""
+    conf = tmp_path / "slurm.conf"
+    conf.write_text("ClusterName=nowhere\nSlurmctldHost=nowhere(127.0.0.1)\nSlurmctldPort=9\nAuthType=auth/munge\n"
+                    "NodeName=nowhere NodeAddr=127.0.0.1 CPUs=1 State=UNKNOWN\n"
+                    "PartitionName=debug Nodes=nowhere Default=YES State=UP\n")
+    return conf
+
+
+needs_scontrol = pytest.mark.skipif(shutil.which("scontrol") is None,
+                                    reason="no SLURM client tools here (scontrol); `bash .ci/start-slurm.sh` installs them")
+
+
+@needs_scontrol
+def test_wrapper_with_controller_down(tmp_path):
+    if not cluster.executor_plugin_installed("slurm"):
+        pytest.skip("the SLURM executor plugin is not installed (make slurm): the wrapper stops earlier")
+    env = {**os.environ, "SLURM_CONF": str(dead_controller_conf(tmp_path)), "SNAKEBOOK_CHECK_ONLY": "1"}
+    result = subprocess.run([sys.executable, str(WRAPPER), str(SLURM_PROFILE)], capture_output=True, text=True,
+                            env=env, timeout=120)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "SLURM controller does not answer" in result.stderr and "DOWN" in result.stderr
+    one_paragraph(result.stderr)
+
+
+# ---- snakemake --workflow-profile, straight (the workflow's onstart check) --------------------------------------
+
+def slurm_workflow_profile(tmp_path: Path) -> Path:
+    """profiles/slurm with a partition/account that need no real cluster (nothing is submitted)."""
+    settings = yaml.safe_load((SLURM_PROFILE / "config.yaml").read_text())
+    settings["default-resources"].update(slurm_partition="debug", slurm_account="local")
+    path = tmp_path / "slurm-profile.yaml"
+    path.write_text(yaml.safe_dump(settings))
+    return path
+
+
+def run_straight(tmp_path: Path, env: dict) -> subprocess.CompletedProcess:
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    return snakemake(workdir, "--workflow-profile", str(slurm_workflow_profile(tmp_path)), "--jobs", "2",
+                     config={"books": [short_book_entry()]}, check=False, env=env, timeout=300)
+
+
+@pytest.mark.slow
+def test_snakemake_with_profile_without_sbatch(tmp_path):
+    if not cluster.executor_plugin_installed("slurm"):
+        pytest.skip("the SLURM executor plugin is not installed (make slurm)")
+    result = run_straight(tmp_path, {"PATH": no_slurm_path(tmp_path)})
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "no `sbatch` on this machine's PATH" in output
+    assert "Traceback" not in output and "submitted" not in output
+
+
+@pytest.mark.slow
+@needs_scontrol
+def test_snakemake_with_profile_and_controller_down(tmp_path):
+    if not cluster.executor_plugin_installed("slurm"):
+        pytest.skip("the SLURM executor plugin is not installed (make slurm)")
+    result = run_straight(tmp_path, {"SLURM_CONF": str(dead_controller_conf(tmp_path))})
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "SLURM controller does not answer" in output
+    assert "Traceback" not in output and "submitted" not in output
