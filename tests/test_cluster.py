@@ -193,7 +193,7 @@ def test_snakemake_with_profile_without_sbatch(tmp_path):
     assert result.returncode != 0
     output = result.stdout + result.stderr
     assert "no `sbatch` on this machine's PATH" in output
-    assert "Traceback" not in output and "submitted" not in output
+    assert "Traceback" not in output and "has been submitted" not in output
 
 
 @pytest.mark.slow
@@ -205,4 +205,4 @@ def test_snakemake_with_profile_and_controller_down(tmp_path):
     assert result.returncode != 0
     output = result.stdout + result.stderr
     assert "SLURM controller does not answer" in output
-    assert "Traceback" not in output and "submitted" not in output
+    assert "Traceback" not in output and "has been submitted" not in output

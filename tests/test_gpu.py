@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from snakebook import gpu
 
 SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"

@@ -11,8 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import snakemake, short_book_entry
-
+from conftest import short_book_entry, snakemake
 from snakebook.audio.tags import read_tags
 from snakebook.audio.wav import wav_duration
 
@@ -115,7 +114,7 @@ def test_deleting_one_wav_reruns_only_that_chapter_and_assembly(finished_book):
 
 
 def test_interrupted_run_finishes_without_redoing_chapters(tmp_path):
-    """Kill Snakemake (and its job) after the first chapter; the rerun keeps that chapter."""
+    """Ctrl-C (SIGINT to the process group, as a terminal sends it) after the first chapter; the rerun keeps it."""
     config = {"books": [short_book_entry()], "cache_dir": str(tmp_path / "cache")}
     workdir = tmp_path / "work"
     workdir.mkdir()
@@ -136,8 +135,12 @@ def test_interrupted_run_finishes_without_redoing_chapters(tmp_path):
         assert len(finished) == 1, "expected to interrupt after the first chapter"
         time.sleep(2)  # let the next chapter get going
     finally:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+        os.killpg(process.pid, signal.SIGINT)
+        try:
+            process.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
     first = finished[0]
     first_mtime = first.stat().st_mtime_ns
     assert not (workdir / "results" / BOOK / f"{BOOK}.m4b").exists()

@@ -33,7 +33,7 @@ class EngineSettings:
     params: dict = field(default_factory=dict)  # speed, length_scale, temperature, ...
 
     @classmethod
-    def from_config(cls, config: dict) -> "EngineSettings":
+    def from_config(cls, config: dict) -> EngineSettings:
         wav = config.get("speaker_wav") or []
         if isinstance(wav, str):
             wav = [wav]
