@@ -28,7 +28,7 @@ MISSING=$(for p in $PKGS; do dpkg -s "$p" >/dev/null 2>&1 || echo "$p"; done)
 if [ -n "$MISSING" ]; then
   log "installing: $(echo $MISSING)"
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $MISSING >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq $MISSING >/dev/null
 fi
 
 mkdir -p "$ETC" "$LOG" "$STATE"/{slurmctld,slurmd,dev,munge}

@@ -8,9 +8,11 @@ function, through scripts/run_on_cluster.py, and (where Snakemake can get that f
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -206,3 +208,36 @@ def test_snakemake_with_profile_and_controller_down(tmp_path):
     output = result.stdout + result.stderr
     assert "SLURM controller does not answer" in output
     assert "Traceback" not in output and "has been submitted" not in output
+
+
+# ---- profiles/ssh: the submit command of the cluster-generic executor ------------------------------------------
+
+def test_ssh_submit_starts_job_with_a_gpu_slot(tmp_path):
+    """submit.sh on `localhost` (no ssh): prints HOST:PID and gives each GPU job its own GPU."""
+    (tmp_path / "hosts").write_text("# test\nlocalhost 2\n")
+    seen = []
+    for number in range(2):
+        out = tmp_path / f"job{number}.out"
+        script = tmp_path / f"job{number}.sh"
+        script.write_text('#!/bin/sh\n# properties = {"rule": "synthesize_chapter", "resources": {"gpu": 1}}\n'
+                          f'echo "gpu=$CUDA_VISIBLE_DEVICES" > {out}.part; sleep 2; mv {out}.part {out}\n')
+        result = subprocess.run(["bash", str(SSH_PROFILE / "submit.sh"), str(script)], cwd=tmp_path,
+                                capture_output=True, text=True, timeout=30,
+                                env={**os.environ, "SNAKEBOOK_HOSTS": str(tmp_path / "hosts")})
+        assert result.returncode == 0, result.stderr
+        assert re.fullmatch(r"localhost:\d+", result.stdout.strip())
+        seen.append(out)
+    for _ in range(100):
+        if all(path.exists() for path in seen):
+            break
+        time.sleep(0.1)
+    assert sorted(path.read_text().strip() for path in seen) == ["gpu=0", "gpu=1"]
+
+
+def test_ssh_submit_without_hosts_says_so(tmp_path):
+    script = tmp_path / "job.sh"
+    script.write_text("#!/bin/sh\n# properties = {\"rule\": \"extract_book\", \"resources\": {}}\ntrue\n")
+    env = {**os.environ, "SNAKEBOOK_HOSTS": str(tmp_path / "missing")}
+    result = subprocess.run(["bash", str(SSH_PROFILE / "submit.sh"), str(script)], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=30, env=env)
+    assert result.returncode == 1 and "hosts.example" in result.stderr

@@ -102,6 +102,13 @@ def test_a_language_nothing_speaks_says_so():
 
 
 def test_espeak_language_check_uses_espeak_ng_voices():
+    from snakebook.engines.espeak import voice_for_language
+
+    assert voice_for_language("en") == "en-gb"  # espeak-ng's own preference for plain "en"
+    assert voice_for_language("en-US") == "en-us"
+    assert voice_for_language("pt-BR") == "pt-br" and voice_for_language("fr-CA") == "fr-fr"
+    assert voice_for_language("ru-RU") == "ru"
+    plan_checks({"engine": "espeak"}, {"language": "en"}, "en-book")
     plan_checks({"engine": "espeak"}, {"language": "ar"}, "ar-book")
     plan_checks({"engine": "espeak"}, {"language": "fr-FR"}, "fr-book")
     plan_checks({"engine": "espeak", "voice": "en-us+f3"}, {"language": "en"}, "voice-variant")

@@ -176,5 +176,12 @@ def test_library_folder_and_books_list_from_command_line(tmp_path):
     library.mkdir()
     shutil.copy(short_book_entry()["path"], library / "Alice.epub")
     (library / "notes.doc.bak").write_text("not a book")
+    (library / "Second Book.epub").write_bytes(library.joinpath("Alice.epub").read_bytes())
     result = snakemake(tmp_path, "-n", config={"library": str(library)})
-    assert "results/alice/alice.m4b" in result.stdout + result.stderr
+    planned = result.stdout + result.stderr
+    assert "results/alice/book.json" in planned and "results/second-book/book.json" in planned
+    assert "notes" not in planned and "epubjs-alice" not in planned  # the library replaces the default books
+
+    result = snakemake(tmp_path, "-n", config={"books": [str(library / "Second Book.epub")]})
+    planned = result.stdout + result.stderr
+    assert "results/second-book/book.json" in planned and "results/alice/" not in planned

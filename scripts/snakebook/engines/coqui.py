@@ -272,7 +272,7 @@ class CoquiEngine(Engine):
                 )
             return
         names = speaker_names(path)
-        if str(speaker) not in names and not (isinstance(speaker, int) or str(speaker).isdigit()):
+        if str(speaker) not in names:
             raise self.error(f"the Coqui model '{self.folder.name}' has no speaker '{speaker}'; it has: {self._speaker_list(path)}.")
 
     @staticmethod

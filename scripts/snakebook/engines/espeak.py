@@ -12,6 +12,7 @@ pause between words, in units of 10 ms at the default speed).
 
 from __future__ import annotations
 
+import re
 import shutil
 import struct
 import subprocess
@@ -30,18 +31,19 @@ def espeak_binary() -> str | None:
 
 
 @lru_cache(maxsize=4)
-def _run_voices(binary: str) -> tuple[tuple[str, str, str], ...]:
-    """(language, voice name, voice file) for every voice espeak-ng lists."""
+def _run_voices(binary: str) -> tuple[tuple[str, str, str, tuple[tuple[str, int], ...]], ...]:
+    """(language, voice name, voice file, ((other language, priority), ...)) for every voice espeak-ng lists."""
     out = subprocess.run([binary, "--voices"], capture_output=True, text=True, timeout=60, check=True).stdout
     voices = []
     for line in out.splitlines()[1:]:
         fields = line.split()
         if len(fields) >= 5:
-            voices.append((fields[1].lower(), fields[3], fields[4]))
+            others = tuple((lang.lower(), int(prio)) for lang, prio in re.findall(r"\((\S+) (\d+)\)", line))
+            voices.append((fields[1].lower(), fields[3], fields[4], others))
     return tuple(voices)
 
 
-def espeak_voices() -> tuple[tuple[str, str, str], ...]:
+def espeak_voices() -> tuple[tuple[str, str, str, tuple[tuple[str, int], ...]], ...]:
     binary = espeak_binary()
     if not binary:
         return ()
@@ -52,12 +54,16 @@ def espeak_voices() -> tuple[tuple[str, str, str], ...]:
 
 
 def voice_for_language(language: str | None) -> str | None:
-    """The espeak-ng voice for a language tag: the exact tag if espeak-ng has it, else its primary language."""
-    languages = {lang for lang, _, _ in espeak_voices()}
+    """The espeak-ng voice for a language tag: the exact tag if espeak-ng has a voice for it, else the voice
+    espeak-ng itself prefers for it (``en`` -> ``en-gb``), else the same for its primary language."""
+    voices = espeak_voices()
     tag = (language or "en").replace("_", "-").lower()
     for candidate in (tag, primary_language(tag)):
-        if candidate in languages:
+        if any(lang == candidate for lang, _, _, _ in voices):
             return candidate
+        serving = [(prio, lang) for lang, _, _, others in voices for other, prio in others if other == candidate]
+        if serving:
+            return min(serving)[1]
     return None
 
 
