@@ -3,14 +3,11 @@
 from snakebook.cache import DEFAULT_CACHE_DIR
 from snakebook.cluster import job_placement
 from snakebook.entry import rule_entry
-from snakebook.model import read_book_json
-from snakebook.planning import book_language
 from snakebook.synth import synthesize_chapter
 
 with rule_entry(snakemake.log[0], snakemake.wildcards.book) as log:  # noqa: F821
     log.info(job_placement())  # host, SLURM job, GPUs: shows where a cluster ran this chapter
-    info = read_book_json(snakemake.input.book)  # noqa: F821
-    chapter = next(c for c in info["chapters"] if c["id"] == snakemake.wildcards.chapter)  # noqa: F821
+    chapter = snakemake.params.chapter  # noqa: F821  (title, language, lexicon: from book.json)
     sound = snakemake.params.sound  # noqa: F821
     synthesize_chapter(
         snakemake.input.text,  # noqa: F821
@@ -18,10 +15,10 @@ with rule_entry(snakemake.log[0], snakemake.wildcards.book) as log:  # noqa: F82
         snakemake.output.wav,  # noqa: F821
         snakemake.output.speech,  # noqa: F821
         sound,
-        language=book_language(sound, info),
+        language=chapter["language"],
         cache_dir=snakemake.config.get("cache_dir") or DEFAULT_CACHE_DIR,  # noqa: F821
         threads=snakemake.threads,  # noqa: F821
         book_name=snakemake.wildcards.book,  # noqa: F821
         keys_json=snakemake.output.cache_keys,  # noqa: F821
-        book_lexicon=info.get("lexicon"),
+        book_lexicon=chapter["lexicon"],
     )

@@ -69,6 +69,11 @@ def scontrol_job(job_id: str) -> dict[str, str]:
     return dict(field.split("=", 1) for field in out.split() if "=" in field)
 
 
+def sacct_tres(job_id: str) -> str:
+    return subprocess.run(["sacct", "-X", "-n", "-P", "-j", job_id, "--format=AllocTRES"], capture_output=True,
+                          text=True, timeout=30).stdout
+
+
 def ffprobe(path: Path) -> dict:
     out = subprocess.run(["ffprobe", "-v", "error", "-print_format", "json", "-show_chapters", "-show_format",
                           "-show_streams", str(path)], check=True, capture_output=True, text=True).stdout
@@ -77,6 +82,7 @@ def ffprobe(path: Path) -> dict:
 
 def test_pipeline_through_slurm(tmp_path, shared_cache):
     require_cluster()
+    accounting = accounting_works()
     workdir = tmp_path / "work"
     workdir.mkdir()
     started = time.monotonic()
@@ -105,6 +111,8 @@ def test_pipeline_through_slurm(tmp_path, shared_cache):
         assert record.get("Partition") == PARTITION, record
         requested = record.get("TresPerJob", "") + record.get("TresPerNode", "")
         assert "gres:gpu:1" in requested or "gres/gpu" in requested, f"job {job_id} asked for no GPU: {record}"
+        if accounting:  # the accounting record too (a cluster with slurmdbd: WITH_DBD=1)
+            assert "gres/gpu=1" in sacct_tres(job_id), f"sacct: job {job_id} was allocated no GPU"
 
     # Extraction and assembly went through SLURM too (small CPU jobs, no GPU).
     for rule in ("extract_book", "assemble_audiobook"):
