@@ -8,6 +8,7 @@ import wave
 
 import numpy as np
 import pytest
+
 from snakebook.audio.chapters import chapter_marks, ffmetadata
 from snakebook.audio.encode import encode_chapter
 from snakebook.audio.m4b import assemble_m4b

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from snakebook.cache import AudioCache, decode_entry, encode_entry, utterance_key
 from snakebook.cache_admin import main as cache_admin
 from snakebook.cache_admin import prune_cache, read_live_set

@@ -12,10 +12,11 @@ import wave
 import numpy as np
 import pytest
 from conftest import short_book_entry, snakemake
+from test_engines import write_tiny_epub
+
 from snakebook.audio.wav import wav_duration
 from snakebook.engines import EngineSettings, make_engine
 from snakebook.errors import SnakebookError
-from test_engines import write_tiny_epub
 
 pytestmark = pytest.mark.coqui
 pytest.importorskip("TTS", reason="needs the optional Coqui install: make coqui")  # CI installs it; runs there

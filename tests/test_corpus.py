@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from snakebook.readers import read_book
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 from conftest import snakemake
+from test_engines import write_tiny_epub
+
 from snakebook.audio.wav import wav_duration
 from snakebook.engines import EngineSettings, make_engine
-from test_engines import write_tiny_epub
 
 TEXT = "The quick brown fox jumps over the lazy dog, and then it runs far away into the quiet green woods."
 

@@ -7,6 +7,7 @@ import logging
 from pathlib import Path
 
 import pytest
+
 from snakebook.engines import ENGINES, EngineSettings, engine_class, make_engine
 from snakebook.engines import coqui as coqui_module
 from snakebook.engines.base import Engine, primary_language

@@ -8,6 +8,7 @@ import struct
 import numpy as np
 import pytest
 from conftest import CORPUS, snakemake
+
 from snakebook.audio.wav import wav_duration
 from snakebook.engines import EngineSettings, make_engine
 from snakebook.engines.espeak import read_wav_bytes

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from snakebook import gpu
 
 SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import DATA
+
 from snakebook.engines.base import Engine
 from snakebook.errors import SnakebookError
 from snakebook.readers import ReadOptions, read_book

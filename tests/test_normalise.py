@@ -7,6 +7,7 @@ import re
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from snakebook.text.languages import LANGUAGES
 from snakebook.text.normalise import TextOptions, normalise
 

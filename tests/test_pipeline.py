@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import short_book_entry, snakemake
+
 from snakebook.audio.tags import read_tags
 from snakebook.audio.wav import wav_duration
 

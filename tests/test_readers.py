@@ -6,6 +6,7 @@ import re
 
 import pytest
 from conftest import DATA, SAMPLE_EPUB
+
 from snakebook.readers import ReadOptions, read_book
 
 LICENCE = re.compile(r"gutenberg licen[cs]e|project gutenberg-tm|this ebook is for the use of anyone|(?:start|end) of (?:the|this) project gutenberg", re.IGNORECASE)

@@ -6,6 +6,7 @@ import zipfile
 
 import pytest
 from conftest import DATA
+
 from snakebook.errors import SnakebookError
 from snakebook.readers import read_book
 

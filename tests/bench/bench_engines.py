@@ -84,6 +84,7 @@ def settings_for(name: str, workdir: Path) -> tuple[dict, str, list[str]]:
 
 def piper_wav(path: Path) -> Path:
     import numpy as np
+
     from snakebook.engines import EngineSettings, make_engine
 
     engine = make_engine(EngineSettings(), "bench")
