@@ -41,7 +41,7 @@ def test_key_covers_every_identity_field_and_the_text():
 def test_piper_identity_covers_model_config_speaker_and_params(tmp_path):
     default = make_engine(EngineSettings())
     ident = default.identity()
-    assert {"engine", "model", "config", "speaker_id", "length_scale", "noise_scale", "noise_w_scale", "volume"} <= set(ident)
+    assert {"engine", "piper_tts", "model", "config", "speaker_id", "length_scale", "noise_scale", "noise_w_scale", "volume"} <= set(ident)
     assert make_engine(EngineSettings(params={"length_scale": 1.2})).identity() != ident
     assert make_engine(EngineSettings(params={"speed": 1.5})).identity() != ident
     # The same voice under another path is the same voice (content fingerprint) ...

@@ -7,7 +7,7 @@ Steps, each a real Snakemake run in one fresh working directory with its own emp
 1. full run: extraction -> every sentence synthesised -> m4b;
 2. no-op rerun: nothing to do;
 3. one-sentence edit: one sentence of one chapter changed in the EPUB (``--edit OLD=>NEW``) -> rerun;
-4. resume after kill: two chapters are forgotten (their WAVs and cache entries removed), a run is
+4. resume after kill: two chapters are forgotten (their audio and cache entries removed), a run is
    started and SIGKILLed (the whole Snakemake process group) once half of their sentences are back
    in the cache; the rerun that completes the book is timed.
 
@@ -139,6 +139,7 @@ def main() -> None:
     forgotten: list[str] = []
     for chapter in longest:
         (out / "audio" / f"{chapter['id']}.wav").unlink()
+        (out / "encoded" / f"{chapter['id']}.m4a").unlink(missing_ok=True)
         forgotten += json.loads((out / "speech" / f"{chapter['id']}.keys.json").read_text())["keys"]
     forgotten = list(dict.fromkeys(forgotten))
     for key in forgotten:

@@ -109,8 +109,11 @@ class PiperEngine(Engine):
         }
 
     def identity(self) -> dict:
-        # The .onnx.json is part of the voice too (phoneme map, espeak voice, sample rate).
-        return {"engine": self.name, "model": file_fingerprint(self.model_path),
+        from importlib.metadata import version
+
+        # The .onnx.json is part of the voice too (phoneme map, espeak voice, sample rate), and
+        # piper-tts bundles the phonemizer (espeak-ng data) that turns text into phonemes.
+        return {"engine": self.name, "piper_tts": version("piper-tts"), "model": file_fingerprint(self.model_path),
                 "config": file_fingerprint(self.config_path), **self._synthesis_values()}
 
     def load(self, threads: int = 1, device: str | None = None) -> None:
