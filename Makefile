@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 CORES ?= all
 
-.PHONY: setup system-deps audiobook test lint format coqui slurm bench clean
+.PHONY: setup system-deps audiobook test lint format coqui slurm bench clean cache-stats cache-prune
 
 $(VENV)/.installed: envs/requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -61,6 +61,12 @@ $(VENV)/.slurm-installed: $(VENV)/.installed envs/slurm.txt
 	touch $@
 
 slurm: $(VENV)/.slurm-installed
+
+cache-stats: setup
+	PYTHONPATH=scripts $(PY) -m snakebook.cache_admin stats --cache results/cache --results results
+
+cache-prune: setup
+	PYTHONPATH=scripts $(PY) -m snakebook.cache_admin prune --cache results/cache --results results
 
 clean:
 	rm -rf results/*/ .snakemake

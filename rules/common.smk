@@ -10,7 +10,12 @@ sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
 from snakebook.cluster import preflight  # noqa: E402
 from snakebook.errors import SnakebookError  # noqa: E402
 from snakebook.library import book_table  # noqa: E402
-from snakebook.planning import plan_checks, sound_settings, uses_gpu  # noqa: E402
+from snakebook.planning import (  # noqa: E402
+    book_language,
+    plan_checks,
+    sound_settings,
+    uses_gpu,
+)
 
 validate(config, schema="../config/schema.yaml")
 
@@ -18,8 +23,6 @@ try:
     BOOKS = book_table(config)
 except SnakebookError as error:
     raise WorkflowError(str(error)) from None
-
-CACHE_DIR = config.get("cache_dir") or "results/cache"
 
 
 wildcard_constraints:
@@ -39,7 +42,9 @@ def all_outputs(wildcards):
         targets.append(f"results/{book}/{book}.m4b")
         if not os.path.exists(f"results/{book}/book.json"):
             continue
-        ids = book_chapter_ids(book)  # may defer until Snakemake has registered the checkpoint
+        ids = book_chapter_ids(
+            book
+        )  # may defer until Snakemake has registered the checkpoint
         targets += expand("results/{book}/audio/{chapter}.wav", book=book, chapter=ids)
         targets += expand("results/{book}/speech/{chapter}.txt", book=book, chapter=ids)
     return targets
@@ -53,16 +58,25 @@ def book_settings(wildcards):
     return BOOKS[wildcards.book]
 
 
+_BOOK_INFO = {}
+
+
 def book_info(book):
-    """book.json of an extracted book (waits for the checkpoint), checked for speakability."""
+    """book.json of an extracted book (waits for the checkpoint), checked for speakability.
+
+    Read and checked once per version of the file, however many chapters ask.
+    """
     path = checkpoints.extract_book.get(book=book).output.book
-    with open(path, encoding="utf-8") as handle:
-        info = json.load(handle)
-    try:
-        plan_checks(BOOKS[book], info, book)
-    except SnakebookError as error:
-        raise WorkflowError(str(error)) from None
-    return info
+    key = (book, os.stat(path).st_mtime_ns)
+    if key not in _BOOK_INFO:
+        with open(path, encoding="utf-8") as handle:
+            info = json.load(handle)
+        try:
+            plan_checks(BOOKS[book], info, book)
+        except SnakebookError as error:
+            raise WorkflowError(str(error)) from None
+        _BOOK_INFO[key] = info
+    return _BOOK_INFO[key]
 
 
 def book_chapter_ids(book):
@@ -104,3 +118,15 @@ onstart:
             preflight(workflow.executor_plugin.name)
         except SnakebookError as error:
             raise WorkflowError(str(error)) from None
+
+
+def chapter_speech(wildcards):
+    """What a chapter's speech takes from book.json (title, language, book lexicon), as a param:
+    an edit elsewhere in the book then reruns only the chapters it touches."""
+    info = book_info(wildcards.book)
+    chapter = next(c for c in info["chapters"] if c["id"] == wildcards.chapter)
+    return {
+        "title": chapter["title"],
+        "language": book_language(BOOKS[wildcards.book], info),
+        "lexicon": info.get("lexicon"),
+    }

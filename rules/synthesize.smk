@@ -1,18 +1,3 @@
-from snakebook.planning import book_language  # noqa: E402
-
-
-def chapter_speech(wildcards):
-    """What a chapter's speech takes from book.json (title, language, book lexicon), as a param:
-    an edit elsewhere in the book then reruns only the chapters it touches."""
-    info = book_info(wildcards.book)
-    chapter = next(c for c in info["chapters"] if c["id"] == wildcards.chapter)
-    return {
-        "title": chapter["title"],
-        "language": book_language(BOOKS[wildcards.book], info),
-        "lexicon": info.get("lexicon"),
-    }
-
-
 rule synthesize_chapter:
     input:
         text="results/{book}/chapters/{chapter}.txt",
