@@ -8,39 +8,15 @@ import shutil
 import signal
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
-from conftest import short_book_entry, snakemake
+from conftest import ffprobe, job_counts, short_book_entry, snakemake, start_snakemake
 
 from snakebook.audio.tags import read_tags
 from snakebook.audio.wav import wav_duration
 
 pytestmark = pytest.mark.slow
 BOOK = "alice-short"
-
-
-def ffprobe(path: Path) -> dict:
-    out = subprocess.run(
-        ["ffprobe", "-v", "error", "-print_format", "json", "-show_chapters", "-show_format", "-show_streams", str(path)],
-        check=True, capture_output=True, text=True,
-    ).stdout
-    return json.loads(out)
-
-
-def job_counts(output: str) -> dict[str, int]:
-    """Parse Snakemake's 'Job stats' table into {rule: count}."""
-    counts: dict[str, int] = {}
-    lines = output.splitlines()
-    for i, line in enumerate(lines):
-        if line.startswith("Job stats:"):
-            for row in lines[i + 3 :]:
-                parts = row.split()
-                if len(parts) != 2 or not parts[1].isdigit():
-                    break
-                counts[parts[0]] = int(parts[1])
-            break
-    return counts
 
 
 @pytest.fixture(scope="module")
@@ -119,13 +95,7 @@ def test_interrupted_run_finishes_without_redoing_chapters(tmp_path):
     config = {"books": [short_book_entry()], "cache_dir": str(tmp_path / "cache")}
     workdir = tmp_path / "work"
     workdir.mkdir()
-    from conftest import ROOT, VENV_BIN
-
-    command = [str(VENV_BIN / "snakemake"), "-s", str(ROOT / "Snakefile"), "--directory", str(workdir), "--cores", "1",
-               "--config"] + [f"{k}={json.dumps(v)}" for k, v in config.items()]
-    env = dict(os.environ, PATH=f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}")
-    process = subprocess.Popen(command, cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True)
+    process = start_snakemake(workdir, "--cores", "1", config=config)
     audio = workdir / "results" / BOOK / "audio"
     deadline = time.time() + 600
     try:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import psutil
 import pytest
-from conftest import ROOT, VENV_BIN, snakemake
+from conftest import ROOT, VENV_BIN, snakemake, start_snakemake
 
 from snakebook.cache import AudioCache
 
@@ -115,11 +115,7 @@ def test_killed_synthesis_job_resumes_from_the_cache(tmp_path):
     config = {"books": [{"path": str(source), "name": book}], "cache_dir": str(cache_dir)}
     workdir = tmp_path / "work"
     workdir.mkdir()
-    command = [str(VENV_BIN / "snakemake"), "-s", str(ROOT / "Snakefile"), "--directory", str(workdir), "--cores", "1",
-               "--config"] + [f"{k}={json.dumps(v)}" for k, v in config.items()]
-    env = dict(os.environ, PATH=f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}")
-    process = subprocess.Popen(command, cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True)
+    process = start_snakemake(workdir, "--cores", "1", config=config)
     cache = AudioCache(cache_dir)
     killed = []
     try:

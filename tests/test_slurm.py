@@ -11,7 +11,6 @@ Test cluster settings: SNAKEBOOK_SLURM_PARTITION (debug), SNAKEBOOK_SLURM_ACCOUN
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -21,7 +20,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT, short_book_entry, snakemake
+from conftest import ROOT, ffprobe, short_book_entry, snakemake
 
 from snakebook import cluster
 from snakebook.errors import SnakebookError
@@ -73,12 +72,6 @@ def scontrol_job(job_id: str) -> dict[str, str]:
 def sacct_tres(job_id: str) -> str:
     return subprocess.run(["sacct", "-X", "-n", "-P", "-j", job_id, "--format=AllocTRES"], capture_output=True,
                           text=True, timeout=30).stdout
-
-
-def ffprobe(path: Path) -> dict:
-    out = subprocess.run(["ffprobe", "-v", "error", "-print_format", "json", "-show_chapters", "-show_format",
-                          "-show_streams", str(path)], check=True, capture_output=True, text=True).stdout
-    return json.loads(out)
 
 
 def test_pipeline_through_slurm(tmp_path, shared_cache):
