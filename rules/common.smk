@@ -11,7 +11,6 @@ from snakebook.cluster import preflight  # noqa: E402
 from snakebook.errors import SnakebookError  # noqa: E402
 from snakebook.library import book_table  # noqa: E402
 from snakebook.planning import (  # noqa: E402
-    book_language,
     plan_checks,
     sound_settings,
     uses_gpu,
@@ -118,15 +117,3 @@ onstart:
             preflight(workflow.executor_plugin.name)
         except SnakebookError as error:
             raise WorkflowError(str(error)) from None
-
-
-def chapter_speech(wildcards):
-    """What a chapter's speech takes from book.json (title, language, book lexicon), as a param:
-    an edit elsewhere in the book then reruns only the chapters it touches."""
-    info = book_info(wildcards.book)
-    chapter = next(c for c in info["chapters"] if c["id"] == wildcards.chapter)
-    return {
-        "title": chapter["title"],
-        "language": book_language(BOOKS[wildcards.book], info),
-        "lexicon": info.get("lexicon"),
-    }

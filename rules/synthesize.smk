@@ -1,6 +1,7 @@
 rule synthesize_chapter:
     input:
         text="results/{book}/chapters/{chapter}.txt",
+        meta="results/{book}/chapters/{chapter}.json",
     output:
         wav="results/{book}/audio/{chapter}.wav",
         speech="results/{book}/speech/{chapter}.txt",
@@ -17,6 +18,5 @@ rule synthesize_chapter:
     # cache must not make every chapter rerun.
     params:
         sound=synthesis_params,
-        chapter=chapter_speech,
     script:
         "../scripts/synthesize_chapter.py"

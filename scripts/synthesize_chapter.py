@@ -3,11 +3,12 @@
 from snakebook.cache import DEFAULT_CACHE_DIR
 from snakebook.cluster import job_placement
 from snakebook.entry import rule_entry
+from snakebook.model import read_book_json
 from snakebook.synth import synthesize_chapter
 
 with rule_entry(snakemake.log[0], snakemake.wildcards.book) as log:  # noqa: F821
     log.info(job_placement())  # host, SLURM job, GPUs: shows where a cluster ran this chapter
-    chapter = snakemake.params.chapter  # noqa: F821  (title, language, lexicon: from book.json)
+    chapter = read_book_json(snakemake.input.meta)  # noqa: F821  (title, language, lexicon of this chapter)
     sound = snakemake.params.sound  # noqa: F821
     synthesize_chapter(
         snakemake.input.text,  # noqa: F821

@@ -49,6 +49,10 @@ def write_extraction(book: Book, source: str, book_json: str | Path, chapters_di
     for index, chapter in enumerate(book.chapters, start=1):
         name = chapter_file_name(index)
         (chapters_dir / f"{name}.txt").write_text(chapter.text + "\n", encoding="utf-8")
+        # What the synthesis of this chapter needs besides its text. A file of its own (not book.json)
+        # so that an edit elsewhere in the book leaves this chapter's inputs unchanged.
+        write_json_atomic(chapters_dir / f"{name}.json",
+                          {"title": chapter.title, "language": book.language, "lexicon": book.lexicon})
         records.append({"index": index, "id": name, "title": chapter.title, "file": str(chapters_dir / f"{name}.txt"),
                         "chars": len(chapter.text)})
     with open(tsv, "w", encoding="utf-8") as handle:
