@@ -5,6 +5,7 @@ rule encode_chapter:
         "results/{book}/encoded/{chapter}.m4a",
     log:
         "results/{book}/logs/encode/{chapter}.log",
+    priority: ENCODE_PRIORITY
     conda:
         "../envs/base.yaml"
     resources:

@@ -106,6 +106,16 @@ def synthesis_params(wildcards):
     return sound_settings(BOOKS[wildcards.book], config)
 
 
+def chapter_priority(wildcards, input):
+    """Longest chapters first, so the run ends on short ones and no core idles while one long chapter finishes."""
+    return min(os.path.getsize(input.text) // 1000, ENCODE_PRIORITY - 1)
+
+
+# Encoding a finished chapter (~1-2 s) goes before the next synthesis: the chapters' AAC is ready
+# as soon as the last synthesis ends, and assembly follows at once.
+ENCODE_PRIORITY = 10000
+
+
 def gpu_count(wildcards):
     return 1 if uses_gpu(BOOKS[wildcards.book]) else 0
 

@@ -8,6 +8,7 @@ rule synthesize_chapter:
         cache_keys="results/{book}/speech/{chapter}.keys.json",
     log:
         "results/{book}/logs/synthesize/{chapter}.log",
+    priority: chapter_priority
     conda:
         "../envs/base.yaml"
     threads: config["synthesis"]["threads"]
