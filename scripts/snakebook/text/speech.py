@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .sentences import chunk_sentence, merge_fragments, split_sentences
@@ -14,6 +15,7 @@ class Pauses:
     """Silence lengths in milliseconds."""
 
     sentence: int = 350
+    clause: int = 150  # between the pieces of a sentence too long for the engine in one go
     line: int = 250
     paragraph: int = 700
     heading: int = 900
@@ -39,13 +41,20 @@ def _add_pause(utterances: list[Utterance], pause_ms: int) -> None:
         utterances[-1].pause_after_ms = max(utterances[-1].pause_after_ms, pause_ms)
 
 
-def _speak_block(text: str, language: str | None, max_chars: int, pause_ms: int, prepare) -> list[Utterance]:
+SENTENCE_END = re.compile(r"[.!?…:;。！？]['\"’”»)\]]*$")
+
+
+def _speak_block(text: str, language: str | None, max_chars: int, pause_ms: int, prepare,
+                 clause_ms: int | None = None) -> list[Utterance]:
+    """Utterances of a block; a piece that does not end its sentence is followed by the shorter clause pause."""
+    clause_ms = min(pause_ms, Pauses.clause) if clause_ms is None else clause_ms
     pieces: list[str] = []
     for sentence in split_sentences(text, language):
         sentence = prepare(sentence)
         if sentence.strip():
             pieces.extend(chunk_sentence(sentence.strip(), max_chars))
-    return [Utterance(piece, pause_ms) for piece in merge_fragments(pieces, max_chars)]
+    return [Utterance(piece, pause_ms if SENTENCE_END.search(piece) else clause_ms)
+            for piece in merge_fragments(pieces, max_chars)]
 
 
 def plan_utterances(
@@ -65,7 +74,7 @@ def plan_utterances(
     """
     utterances: list[Utterance] = []
     if title and title.strip():
-        utterances.extend(_speak_block(title, language, max_chars, pauses.sentence, prepare))
+        utterances.extend(_speak_block(title, language, max_chars, pauses.sentence, prepare, pauses.clause))
         _add_pause(utterances, pauses.after_title)
     for paragraph in text.split("\n\n"):
         paragraph = paragraph.strip()
@@ -76,12 +85,12 @@ def plan_utterances(
             continue
         if paragraph.startswith("# "):
             _add_pause(utterances, pauses.heading)
-            utterances.extend(_speak_block(paragraph[2:], language, max_chars, pauses.sentence, prepare))
+            utterances.extend(_speak_block(paragraph[2:], language, max_chars, pauses.sentence, prepare, pauses.clause))
             _add_pause(utterances, pauses.heading)
             continue
         lines = [line for line in paragraph.split("\n") if line.strip()]
         for number, line in enumerate(lines):
-            block = _speak_block(line, language, max_chars, pauses.sentence, prepare)
+            block = _speak_block(line, language, max_chars, pauses.sentence, prepare, pauses.clause)
             utterances.extend(block)
             if number < len(lines) - 1:
                 _add_pause(utterances, pauses.line)
