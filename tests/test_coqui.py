@@ -14,7 +14,7 @@ import pytest
 from conftest import short_book_entry, snakemake
 from test_engines import write_tiny_epub
 
-from snakebook.audio.wav import wav_duration
+from snakebook.audio.wav import wav_duration, write_wav
 from snakebook.engines import EngineSettings, make_engine
 from snakebook.errors import SnakebookError
 
@@ -46,12 +46,7 @@ def piper_reference_wav(tmp_path_factory):
     engine.ensure_loaded()
     audio = engine.synthesize("This is the narrator's voice. Listen to it for a few seconds, then clone it.")
     path = tmp_path_factory.mktemp("ref") / "narrator.wav"
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(engine.sample_rate)
-        out.writeframes((np.clip(audio, -1, 1) * 32767).astype("<i2").tobytes())
-    return path
+    return write_wav(path, audio, engine.sample_rate)
 
 
 def speak(settings: EngineSettings, text: str, language: str = "en") -> tuple[np.ndarray, object]:

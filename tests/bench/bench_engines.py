@@ -26,8 +26,9 @@ import subprocess
 import sys
 import tempfile
 import time
-import wave
 from pathlib import Path
+
+from snakebook.audio.wav import write_wav
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -83,19 +84,13 @@ def settings_for(name: str, workdir: Path) -> tuple[dict, str, list[str]]:
 
 
 def piper_wav(path: Path) -> Path:
-    import numpy as np
 
     from snakebook.engines import EngineSettings, make_engine
 
     engine = make_engine(EngineSettings(), "bench")
     engine.ensure_loaded()
     audio = engine.synthesize(" ".join(ENGLISH[:3]))
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(engine.sample_rate)
-        out.writeframes((np.clip(audio, -1, 1) * 32767).astype("<i2").tobytes())
-    return path
+    return write_wav(path, audio, engine.sample_rate)
 
 
 def measure(name: str, workdir: Path, threads: int, sentences: int) -> dict:

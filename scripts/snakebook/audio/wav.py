@@ -44,3 +44,13 @@ class WavWriter:
 def wav_duration(path: str | Path) -> float:
     with wave.open(str(path), "rb") as handle:
         return handle.getnframes() / float(handle.getframerate())
+
+
+def write_wav(path: str | Path, audio, sample_rate: int) -> Path:
+    """Write float samples in [-1, 1] as a 16-bit mono WAV (atomically)."""
+    import numpy as np
+
+    writer = WavWriter(path, sample_rate)
+    writer.write_pcm((np.clip(audio, -1.0, 1.0) * 32767.0).astype("<i2").tobytes())
+    writer.commit()
+    return Path(path)

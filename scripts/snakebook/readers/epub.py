@@ -130,15 +130,21 @@ def _nav_items(package) -> list:
     return [i for i in items if i.media_type.endswith(("xhtml+xml", "html"))]
 
 
-def _nav_entries(package) -> list[tuple[str, str, str, int]]:
-    """(title, file, anchor, depth) from the EPUB3 navigation document's ``toc`` nav."""
+def _parse_xml_item(item):
+    """The root element of an XML package member, or None when it is not well-formed (hardened parser)."""
     from lxml import etree
 
+    try:
+        return etree.fromstring(item.get_content(), xml_parser())
+    except etree.XMLSyntaxError:
+        return None
+
+
+def _nav_entries(package) -> list[tuple[str, str, str, int]]:
+    """(title, file, anchor, depth) from the EPUB3 navigation document's ``toc`` nav."""
+
     for item in _nav_items(package):
-        try:
-            root = etree.fromstring(item.get_content(), xml_parser())
-        except etree.XMLSyntaxError:
-            continue
+        root = _parse_xml_item(item)
         if root is None:
             continue
         for nav in root.iter("{*}nav"):
@@ -152,15 +158,11 @@ def _nav_entries(package) -> list[tuple[str, str, str, int]]:
 
 
 def _ncx_entries(package) -> list[tuple[str, str, str, int]]:
-    from lxml import etree
 
     for item in package.get_items():
         if not (item.media_type == "application/x-dtbncx+xml" or item.get_name().lower().endswith(".ncx")):
             continue
-        try:
-            root = etree.fromstring(item.get_content(), xml_parser())
-        except etree.XMLSyntaxError:
-            continue
+        root = _parse_xml_item(item)
         if root is None:
             continue
         entries: list[tuple[str, str, str, int]] = []
