@@ -28,10 +28,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from snakebook.audio.wav import write_wav
-
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
+
+from snakebook.audio.wav import write_wav  # noqa: E402
 
 ENGLISH = [
     "Alice was beginning to get very tired of sitting by her sister on the bank.",
