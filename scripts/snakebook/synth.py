@@ -80,35 +80,28 @@ def synthesize_chapter(
     report = SynthesisReport(utterances=len(utterances), characters=sum(len(u.text) for u in utterances))
     manifest = KeysManifest(keys_json, cache, identity, rate, keys, book_name, engine.name)
     manifest.write_planned()
-    # Each distinct key once; a valid entry counts as cached (a damaged one is removed and made again).
-    first_use = {key: i for i, key in reversed(list(enumerate(keys)))}
-    missing = sorted(i for key, i in first_use.items() if cache.get_pcm(key, rate) is None)
-    report.cached = len(utterances) - len(missing)
-    if missing:
-        started = time.perf_counter()
-        engine.ensure_loaded(threads=threads, device=settings.get("device"))
-        report.load_seconds = time.perf_counter() - started
-        log.info("%s: loaded %s in %.2f s; %d of %d utterances to synthesise (%d cached)",
-                 book_name, engine.name, report.load_seconds, len(missing), len(utterances), report.cached)
-        started = time.perf_counter()
-        for count, i in enumerate(missing, start=1):
-            audio = engine.synthesize(utterances[i].text)
-            cache.put(keys[i], audio, rate)
-            report.synthesized += 1
-            if count % 25 == 0:
-                log.info("%s: %d/%d utterances synthesised", book_name, count, len(missing))
-        report.synth_seconds = time.perf_counter() - started
-
+    # One pass in reading order: each entry is read (and its checksum verified) once; a missing or
+    # damaged one is synthesised, published, and read back so the WAV holds exactly what the cache keeps.
+    # The model is loaded at the first missing sentence, so a fully cached chapter never loads it.
+    to_make = sum(1 for key in set(keys) if not cache.has(key))  # for the log; damaged entries add to it
+    synth_started = None
     writer = WavWriter(out_wav, rate)
     try:
         writer.write_silence(lead_ms)
         for key, utterance in zip(keys, utterances, strict=True):
             pcm = cache.get_pcm(key, rate)
-            if pcm is None:  # pruned or damaged meanwhile: make it again
-                engine.ensure_loaded(threads=threads, device=settings.get("device"))
+            if pcm is None:
+                if not engine.is_loaded:
+                    started = time.perf_counter()
+                    engine.ensure_loaded(threads=threads, device=settings.get("device"))
+                    report.load_seconds = time.perf_counter() - started
+                    log.info("%s: loaded %s in %.2f s; %d of %d utterances to synthesise", book_name,
+                             engine.name, report.load_seconds, max(to_make, 1), len(utterances))
+                    synth_started = time.perf_counter()
                 cache.put(key, engine.synthesize(utterance.text), rate)
                 report.synthesized += 1
-                report.cached -= 1
+                if report.synthesized % 25 == 0:
+                    log.info("%s: %d/%d utterances synthesised", book_name, report.synthesized, max(to_make, 1))
                 pcm = cache.get_pcm(key, rate)
                 if pcm is None:
                     raise SnakebookError(f"the audio cache '{cache.root}' does not keep what is written to it "
@@ -121,6 +114,9 @@ def synthesize_chapter(
         writer.abort()
         tmp_speech.unlink(missing_ok=True)
         raise
+    if synth_started is not None:
+        report.synth_seconds = time.perf_counter() - synth_started
+    report.cached = report.utterances - report.synthesized
     os.replace(tmp_speech, speech_txt)
     report.audio_seconds = writer.frames / rate
     manifest.commit(report)
