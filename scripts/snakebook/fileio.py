@@ -1,0 +1,93 @@
+"""Writing files: the one way every output of snakebook reaches its final name.
+
+A reader of ``results/`` (Snakemake, a player, a rerun) must never see a half-written file under
+a name that looks finished. Every writer therefore writes to a temporary name *in the same folder*
+(so the final step is a rename on one filesystem, which POSIX makes atomic), optionally fsyncs
+(when the file is the only copy of expensive work: cache entries, chapter audio), and renames it
+into place. If the writer fails, the temporary file is removed.
+
+- :func:`atomic_path` gives a temporary path to hand to a tool that writes its own file (ffmpeg,
+  ``wave``), and renames it on success.
+- :func:`atomic_write` opens that temporary path for Python code that writes a stream.
+- :func:`write_text` / :func:`write_bytes` / :func:`write_json` are the one-liners built on them.
+
+Temporary names end in ``.part`` plus the final suffix (``x.m4a`` -> ``.x.m4a.<random>.part.m4a``) so
+tools that pick a format from the suffix (ffmpeg) still do, and a cleanup can find leftovers by
+``*.part*``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # some filesystems (and Windows) cannot open folders
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def atomic_path(path: str | os.PathLike, *, durable: bool = False) -> Iterator[Path]:
+    """Yield a temporary path next to ``path``; rename it to ``path`` when the block succeeds.
+
+    ``durable=True`` fsyncs the file and its folder, for files that are the only copy of
+    expensive work. The temporary file is removed if the block raises.
+    """
+    final = Path(path)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=f".part{final.suffix}", dir=final.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        if durable:
+            with open(tmp, "rb+") as handle:
+                os.fsync(handle.fileno())
+        os.replace(tmp, final)
+        if durable:
+            _fsync_dir(final.parent)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+@contextmanager
+def atomic_write(
+    path: str | os.PathLike, mode: str = "w", *, durable: bool = False, encoding: str | None = "utf-8"
+) -> Iterator[IO[Any]]:
+    """Open a temporary file for writing; it replaces ``path`` only if the block succeeds."""
+    if "b" in mode:
+        encoding = None
+    with atomic_path(path, durable=durable) as tmp:
+        with open(tmp, mode, encoding=encoding) as handle:
+            yield handle
+            handle.flush()
+
+
+def write_text(path: str | os.PathLike, text: str, *, durable: bool = False) -> None:
+    with atomic_write(path, "w", durable=durable) as handle:
+        handle.write(text)
+
+
+def write_bytes(path: str | os.PathLike, data: bytes, *, durable: bool = False) -> None:
+    with atomic_write(path, "wb", durable=durable) as handle:
+        handle.write(data)
+
+
+def write_json(path: str | os.PathLike, data: Any, *, durable: bool = False, indent: int | None = 2) -> None:
+    with atomic_write(path, "w", durable=durable) as handle:
+        json.dump(data, handle, ensure_ascii=False, indent=indent)
+        handle.write("\n")
