@@ -7,10 +7,13 @@ CORES ?= all
 
 .PHONY: setup system-deps audiobook test lint format coqui slurm bench clean cache-stats cache-prune
 
-$(VENV)/.installed: envs/requirements.txt
+# The runtime set (envs/requirements.txt), the test and style tools (envs/dev.txt) and the snakebook package
+# itself (pyproject.toml; editable, so the rules, the tests and cluster jobs sharing this venv see the working
+# tree's code with no sys.path edits).
+$(VENV)/.installed: pyproject.toml envs/requirements.txt envs/dev.txt
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -r envs/requirements.txt
+	$(PIP) install --quiet -r envs/requirements.txt -r envs/dev.txt -e .
 	touch $@
 
 # System tools: ffmpeg and espeak-ng from the system's packages when we may install them;
@@ -35,6 +38,7 @@ test: setup
 
 lint: setup
 	$(VENV)/bin/ruff check scripts tests
+	$(VENV)/bin/ruff format --check scripts tests
 	$(VENV)/bin/snakefmt --check Snakefile rules
 	$(VENV)/bin/snakemake --lint
 
@@ -58,15 +62,22 @@ coqui: system-deps $(VENV)/.coqui-installed
 $(VENV)/.slurm-installed: $(VENV)/.installed envs/slurm.txt
 	$(PIP) install --quiet -r envs/slurm.txt
 	$(PY) -c "import snakemake_executor_plugin_slurm, snakemake_executor_plugin_cluster_generic"
+	# Local runs skip the plugin's import-time `scontrol show config` (~9 s without a controller): snakebook/slurm_probe.py
+	cp envs/snakebook-slurm-probe.pth "$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/"
 	touch $@
 
 slurm: $(VENV)/.slurm-installed
 
+# Benchmarks (minutes; see README "Performance"): one markdown table on stdout, JSON in results/bench/.
+# BENCH_ARGS="--quick" for the small configurations only, "--full" adds the Christmas Carol and 3,000 chapters.
+bench: setup
+	$(PY) tests/bench/bench_all.py $(BENCH_ARGS)
+
 cache-stats: setup
-	PYTHONPATH=scripts $(PY) -m snakebook.cache_admin stats --cache results/cache --results results
+	$(PY) -m snakebook.cache_admin stats --cache results/cache --results results
 
 cache-prune: setup
-	PYTHONPATH=scripts $(PY) -m snakebook.cache_admin prune --cache results/cache --results results
+	$(PY) -m snakebook.cache_admin prune --cache results/cache --results results
 
 clean:
 	rm -rf results/*/ .snakemake

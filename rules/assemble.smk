@@ -1,34 +1,145 @@
-rule encode_chapter:
+# The finished audiobook (snakebook.audio): every format is made from the same chapter WAVs. Each chapter is
+# measured once (EBU R128), encoded once per format with its one loudness gain (in parallel with synthesis),
+# and the chapters are joined by stream copy; then tags, cover and markers, checked with ffprobe + mutagen.
+
+
+rule measure_loudness:
     input:
         "results/{book}/audio/{chapter}.wav",
     output:
-        "results/{book}/encoded/{chapter}.m4a",
+        "results/{book}/loudness/{chapter}.json",
     log:
-        "results/{book}/logs/encode/{chapter}.log",
+        "results/{book}/logs/loudness/{chapter}.log",
+    priority: ENCODE_PRIORITY
+    conda:
+        "../envs/base.yaml"
+    resources:
+        mem_mb=300,
+    script:
+        "../scripts/measure_loudness.py"
+
+
+rule encode_chapter:
+    input:
+        wav="results/{book}/audio/{chapter}.wav",
+        loudness=chapter_loudness,
+    output:
+        "results/{book}/encoded/{chapter}.{suffix}",
+    log:
+        "results/{book}/logs/encode/{chapter}.{suffix}.log",
+    benchmark:
+        "results/{book}/benchmarks/encode/{chapter}.{suffix}.tsv"
+    wildcard_constraints:
+        suffix=CHAPTER_SUFFIXES,
     priority: ENCODE_PRIORITY
     conda:
         "../envs/base.yaml"
     resources:
         mem_mb=500,
     params:
-        bitrate=lambda wildcards: BOOKS[wildcards.book].get("bitrate")
-        or config["output"]["bitrate"],
+        encode=encode_params,
     script:
         "../scripts/encode_chapter.py"
+
+
+rule prepare_cover:
+    input:
+        book="results/{book}/book.json",
+    output:
+        "results/{book}/cover/cover.jpg",
+    log:
+        "results/{book}/logs/prepare_cover.log",
+    conda:
+        "../envs/base.yaml"
+    resources:
+        mem_mb=1000,
+    params:
+        source=cover_source,
+        tags=tag_params,
+    script:
+        "../scripts/prepare_cover.py"
 
 
 rule assemble_audiobook:
     input:
         book="results/{book}/book.json",
         wavs=chapter_wavs,
-        encoded=chapter_m4as,
+        encoded=encoded_chapters,
+        cover=book_cover,
     output:
-        "results/{book}/{book}.m4b",
+        "results/{book}/{book}.{fmt}",
     log:
-        "results/{book}/logs/assemble_audiobook.log",
+        "results/{book}/logs/assemble_audiobook.{fmt}.log",
+    benchmark:
+        "results/{book}/benchmarks/assemble_audiobook.{fmt}.tsv"
+    wildcard_constraints:
+        fmt=BOOK_FORMATS,
     conda:
         "../envs/base.yaml"
     resources:
         mem_mb=1000,
+    params:
+        tags=tag_params,
     script:
         "../scripts/assemble_audiobook.py"
+
+
+rule write_captions:
+    input:
+        book="results/{book}/book.json",
+        cues=chapter_cues,
+        encoded=first_format_chapters,
+    output:
+        "results/{book}/{book}.{caption}",
+    log:
+        "results/{book}/logs/write_captions.{caption}.log",
+    wildcard_constraints:
+        caption="vtt|srt",
+    conda:
+        "../envs/base.yaml"
+    resources:
+        mem_mb=500,
+    script:
+        "../scripts/write_captions.py"
+
+
+rule split_chapters:
+    input:
+        book="results/{book}/book.json",
+        encoded=encoded_chapters,
+        cover=book_cover,
+    output:
+        directory("results/{book}/per_chapter/{fmt}"),
+    log:
+        "results/{book}/logs/split_chapters.{fmt}.log",
+    wildcard_constraints:
+        fmt=BOOK_FORMATS,
+    conda:
+        "../envs/base.yaml"
+    resources:
+        mem_mb=500,
+    params:
+        tags=tag_params,
+    script:
+        "../scripts/split_chapters.py"
+
+
+rule place_in_library:
+    input:
+        book="results/{book}/book.json",
+        audio=book_audio_files,
+        encoded=first_format_chapters,
+        cover=book_cover,
+    output:
+        "results/{book}/library.json",
+    log:
+        "results/{book}/logs/place_in_library.log",
+    conda:
+        "../envs/base.yaml"
+    resources:
+        mem_mb=500,
+    params:
+        root=lambda wildcards: config["output"].get("library") or "results/library",
+        tags=tag_params,
+    script:
+        "../scripts/place_in_library.py"

@@ -1,25 +1,51 @@
 import json
 import os
 import sys
-from pathlib import Path
 
 from snakemake.utils import validate
 
-sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
+try:  # the package in scripts/snakebook/, installed into the venv by `make setup` (pip install -e .)
+    import snakebook  # noqa: F401
+except ImportError:
+    raise WorkflowError(
+        "The snakebook package is not installed in the Python that runs Snakemake: run `make setup`, or "
+        f"`pip install -e {workflow.basedir}` in that environment (see README, Development)."
+    ) from None
 
-from snakebook.cluster import preflight  # noqa: E402
-from snakebook.errors import SnakebookError  # noqa: E402
-from snakebook.library import book_table  # noqa: E402
-from snakebook.planning import (  # noqa: E402
-    plan_checks,
+from snakebook.audio.formats import BY_CHAPTER_SUFFIX, FORMATS
+from snakebook.audio.outputs import voice_name
+from snakebook.cluster import preflight, show_group_job_errors
+from snakebook.errors import SnakebookError
+from snakebook.failures import finish_run
+from snakebook.library import book_table
+from snakebook.parts import parse_part, part_names
+from snakebook.report import book_title, report_page_targets
+from snakebook.planning import (
+    check_settings,
     sound_settings,
     uses_gpu,
+    voice_plan,
 )
+from snakebook.settings import prepare_config
+
+show_group_job_errors()  # a failed chapter group job (sbatch refusal, lost workstation) says why
+
+# Settings (snakebook.settings): old spellings, command-line strings converted by the schema's types,
+# unknown keys named with the nearest valid one; then the schema; then the book table (books, library,
+# sheet), each book's settings checked without loading any engine.
+try:
+    prepare_config(config)
+except SnakebookError as error:
+    raise WorkflowError(str(error)) from None
 
 validate(config, schema="../config/schema.yaml")
 
 try:
-    BOOKS = book_table(config)
+    BOOKS = book_table(
+        config, explicit_books="books" in workflow.config_settings.overwrite_config
+    )
+    for _settings in BOOKS.values():
+        check_settings(_settings)
 except SnakebookError as error:
     raise WorkflowError(str(error)) from None
 
@@ -38,7 +64,8 @@ def all_outputs(wildcards):
     """
     targets = []
     for book in sorted(BOOKS):
-        targets.append(f"results/{book}/{book}.m4b")
+        targets += book_targets(book)
+        targets.append(f"results/{book}/qa.tsv")  # flagged utterances (snakebook.qa)
         if not os.path.exists(f"results/{book}/book.json"):
             continue
         ids = book_chapter_ids(
@@ -50,31 +77,33 @@ def all_outputs(wildcards):
 
 
 def book_source(wildcards):
-    return BOOKS[wildcards.book]["path"]
+    return BOOKS[wildcards.book].path
 
 
 def book_settings(wildcards):
-    return BOOKS[wildcards.book]
+    return BOOKS[wildcards.book].as_dict()
+
+
+def book_voice_plan(wildcards):
+    """The book's voice and the `voices` by language: check_book resolves them with book.json's language."""
+    return voice_plan(BOOKS[wildcards.book])
 
 
 _BOOK_INFO = {}
 
 
 def book_info(book):
-    """book.json of an extracted book (waits for the checkpoint), checked for speakability.
+    """book.json of an extracted book (waits for the checkpoint).
 
-    Read and checked once per version of the file, however many chapters ask.
+    Read once per version of the file, however many chapters ask. Nothing here may fail for one
+    book: whether its voice can speak it is the check_book job's question (a failed job, not a
+    stopped workflow).
     """
     path = checkpoints.extract_book.get(book=book).output.book
     key = (book, os.stat(path).st_mtime_ns)
     if key not in _BOOK_INFO:
         with open(path, encoding="utf-8") as handle:
-            info = json.load(handle)
-        try:
-            plan_checks(BOOKS[book], info, book)
-        except SnakebookError as error:
-            raise WorkflowError(str(error)) from None
-        _BOOK_INFO[key] = info
+            _BOOK_INFO[key] = json.load(handle)
     return _BOOK_INFO[key]
 
 
@@ -94,6 +123,14 @@ def chapter_wavs(wildcards):
     )
 
 
+def chapter_qa_tables(wildcards):
+    return expand(
+        "results/{book}/qa/{chapter}.tsv",
+        book=wildcards.book,
+        chapter=chapter_ids(wildcards),
+    )
+
+
 def chapter_m4as(wildcards):
     return expand(
         "results/{book}/encoded/{chapter}.m4a",
@@ -102,13 +139,161 @@ def chapter_m4as(wildcards):
     )
 
 
+# --- outputs (rules/assemble.smk, snakebook.audio) ---------------------------------------------
+BOOK_FORMATS = "|".join(FORMATS)
+CHAPTER_SUFFIXES = "|".join(sorted({f.chapter_suffix.lstrip(".") for f in FORMATS.values()}))
+CHAPTER_FORMAT = {suffix.lstrip("."): f.name for suffix, f in BY_CHAPTER_SUFFIX.items()}
+
+
+def book_formats(book):
+    return BOOKS[book].output.format_list
+
+
+def book_targets(book):
+    """The finished files of a book: one per format, captions, per-chapter folders, the library placement."""
+    output = BOOKS[book].output
+    targets = [f"results/{book}/{book}.{fmt}" for fmt in output.format_list]
+    targets += [f"results/{book}/{book}.{kind}" for kind in config.get("captions") or []]
+    if output.per_chapter:
+        targets += [f"results/{book}/per_chapter/{fmt}" for fmt in output.format_list]
+    if output.layout:
+        targets.append(f"results/{book}/library.json")
+    return targets
+
+
+def _encoded(book, fmt):
+    suffix = FORMATS[fmt].chapter_suffix
+    return [f"results/{book}/encoded/{c}{suffix}" for c in book_chapter_ids(book)]
+
+
+def encoded_chapters(wildcards):
+    return _encoded(wildcards.book, wildcards.fmt)
+
+
+def first_format_chapters(wildcards):
+    """The chapters of the book's first format: where each chapter starts in the joined book."""
+    return _encoded(wildcards.book, book_formats(wildcards.book)[0])
+
+
+def book_audio_files(wildcards):
+    return [f"results/{wildcards.book}/{wildcards.book}.{fmt}" for fmt in book_formats(wildcards.book)]
+
+
+def chapter_cues(wildcards):
+    return [f"results/{wildcards.book}/speech/{c}.cues.tsv" for c in chapter_ids(wildcards)]
+
+
+def chapter_loudness(wildcards):
+    if BOOKS[wildcards.book].output.loudness is None:
+        return []
+    return [f"results/{wildcards.book}/loudness/{wildcards.chapter}.json"]
+
+
+def encode_params(wildcards):
+    """Format, its encoding options and the loudness target: a change re-encodes, never re-synthesises."""
+    output = BOOKS[wildcards.book].output
+    fmt = CHAPTER_FORMAT[wildcards.suffix]
+    return {
+        "format": fmt,
+        "options": output.format_options(fmt),
+        "loudness": output.loudness,
+    }
+
+
+def _cover_setting(book):
+    return BOOKS[book].cover
+
+
+def book_cover(wildcards):
+    if str(_cover_setting(wildcards.book) or "").lower() == "none":
+        return []
+    return [f"results/{wildcards.book}/cover/cover.jpg"]
+
+
+def cover_source(wildcards):
+    return _cover_setting(wildcards.book)
+
+
+def tag_params(wildcards):
+    """Per-book tag overrides and the narrator (the voice, unless the book names one)."""
+    settings = BOOKS[wildcards.book]
+    voice = settings.voice_settings
+    return {
+        "overrides": settings.tag_overrides,
+        "narrator": voice_name(
+            {
+                "engine": voice.engine,
+                "voice": voice.voice,
+                "model": voice.model,
+                "language": voice.language,
+            }
+        ),
+    }
+
+
+def chapter_speech(wildcards):
+    return expand(
+        "results/{book}/speech/{chapter}.txt",
+        book=wildcards.book,
+        chapter=chapter_ids(wildcards),
+    )
+
+
+def report_pages(wildcards):
+    """Every book's report page (rules/report.smk): made after its m4b, shown by `snakemake --report`."""
+    return report_page_targets(BOOKS, sys.argv)
+
+
+def report_category(wildcards, input):
+    """A book's category in `snakemake --report`: its title."""
+    return book_title(input.book)
+
+
 def synthesis_params(wildcards):
-    return sound_settings(BOOKS[wildcards.book], config)
+    return sound_settings(BOOKS[wildcards.book], book_info(wildcards.book))
+
+
+def chapter_parts(wildcards):
+    """The part manifests a long chapter waits for (snakebook.parts); [] for a chapter under part_chars.
+
+    The split depends on the chapter's length alone (never on --cores), so finished chapters stay finished.
+    """
+    chars = book_chapter_chars(wildcards.book).get(wildcards.chapter, 0)
+    names = part_names(chars, config["synthesis"].get("part_chars", 0))
+    return expand(
+        "results/{book}/speech/{chapter}-{part}.keys.json",
+        book=wildcards.book,
+        chapter=wildcards.chapter,
+        part=names,
+    )
+
+
+_CHAPTER_CHARS = {}
+
+
+def book_chapter_chars(book):
+    """{chapter id: characters}, built once per version of book.json (book_info keeps that object)."""
+    info = book_info(book)
+    key = (book, id(info))
+    if key not in _CHAPTER_CHARS:
+        _CHAPTER_CHARS[key] = {c["id"]: int(c.get("chars") or 0) for c in info["chapters"]}
+    return _CHAPTER_CHARS[key]
 
 
 def chapter_priority(wildcards, input):
-    """Longest chapters first, so the run ends on short ones and no core idles while one long chapter finishes."""
-    return min(os.path.getsize(input.text) // 1000, ENCODE_PRIORITY - 1)
+    """Longest chapters first, so the run ends on short ones and no core idles while one long chapter finishes.
+
+    A split chapter's job only joins its parts (cache hits): it goes first, like an encode, so its AAC follows.
+    """
+    if input.get("parts"):
+        return ENCODE_PRIORITY - 1
+    return min(os.path.getsize(input.text) // 1000, ENCODE_PRIORITY - 2)
+
+
+def part_priority(wildcards, input):
+    """A part is scheduled by its own length, among the chapters."""
+    count = parse_part(wildcards.part)[1]
+    return min(os.path.getsize(input.text) // 1000 // count, ENCODE_PRIORITY - 2)
 
 
 # Encoding a finished chapter (~1-2 s) goes before the next synthesis: the chapters' AAC is ready
@@ -117,13 +302,14 @@ ENCODE_PRIORITY = 10000
 
 
 def gpu_count(wildcards):
-    return 1 if uses_gpu(BOOKS[wildcards.book]) else 0
+    return 1 if uses_gpu(BOOKS[wildcards.book], book_info(wildcards.book)) else 0
 
 
 onstart:
-    # Cluster profiles: stop with one paragraph (plugin, sbatch, controller) before submitting anything.
+    # Cluster profiles: stop with one paragraph (plugin, sbatch, controller, resources the partition cannot
+    # give, workstations that do not answer) before submitting anything.
     if workflow.is_main_process and workflow.executor_plugin is not None:
         try:
-            preflight(workflow.executor_plugin.name)
+            preflight(workflow.executor_plugin.name, workflow=workflow)
         except SnakebookError as error:
             raise WorkflowError(str(error)) from None

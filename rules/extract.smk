@@ -5,8 +5,11 @@ checkpoint extract_book:
         book="results/{book}/book.json",
         chapters=directory("results/{book}/chapters"),
         tsv="results/{book}/chapters.tsv",
+        coverage="results/{book}/coverage.tsv",
     log:
         "results/{book}/logs/extract_book.log",
+    benchmark:
+        "results/{book}/benchmarks/extract_book.tsv"
     conda:
         "../envs/base.yaml"
     resources:

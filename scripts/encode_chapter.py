@@ -1,12 +1,9 @@
-"""Rule script: encode_chapter (see snakebook.audio.encode)."""
+"""Rule script: encode_chapter (see snakebook.audio.encode and snakebook.audio.formats)."""
 
-from snakebook.audio.encode import encode_chapter
+from snakebook.audio.outputs import encode_job
 from snakebook.entry import rule_entry
+from snakebook.progress import heartbeat
 
-with rule_entry(snakemake.log[0], snakemake.wildcards.book):  # noqa: F821
-    encode_chapter(
-        snakemake.input[0],  # noqa: F821
-        snakemake.output[0],  # noqa: F821
-        snakemake.params.bitrate,  # noqa: F821
-        snakemake.wildcards.book,  # noqa: F821
-    )
+with rule_entry(snakemake.log[0], snakemake.wildcards.book), heartbeat("encoding the chapter"):
+    encode_job(snakemake.input.wav, snakemake.output[0], snakemake.params.encode,
+               snakemake.input.loudness[0] if snakemake.input.loudness else None, snakemake.wildcards.book)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT, VENV_BIN, short_book_entry, snakemake
+from helpers import ROOT, VENV_BIN, short_book_entry, snakemake
 
 from snakebook import cluster
 from snakebook.errors import SnakebookError

@@ -1,6 +1,6 @@
 """Coqui TTS with tiny randomly initialised VITS and XTTS model folders (the sound is noise; the code path is real).
 
-The folders are built on the fly from coqui-tts's own config classes (snakebook.engines.tiny_models) and loaded
+The folders are built on the fly from coqui-tts's own config classes (tests/tiny_models.py) and loaded
 by the engine exactly as a real model folder is. Needs `make coqui`.
 """
 
@@ -11,10 +11,9 @@ import wave
 
 import numpy as np
 import pytest
-from conftest import short_book_entry, snakemake
-from test_engines import write_tiny_epub
+from helpers import short_book_entry, snakemake, write_tiny_epub, write_wav
 
-from snakebook.audio.wav import wav_duration, write_wav
+from snakebook.audio.wav import wav_duration
 from snakebook.engines import EngineSettings, make_engine
 from snakebook.errors import SnakebookError
 
@@ -24,14 +23,14 @@ pytest.importorskip("TTS", reason="needs the optional Coqui install: make coqui"
 
 @pytest.fixture(scope="module")
 def tiny_vits(tmp_path_factory):
-    from snakebook.engines.tiny_models import make_tiny_vits
+    from tiny_models import make_tiny_vits
 
     return make_tiny_vits(tmp_path_factory.mktemp("coqui") / "tiny-vits")
 
 
 @pytest.fixture(scope="module")
 def tiny_xtts(tmp_path_factory):
-    from snakebook.engines.tiny_models import make_tiny_xtts
+    from tiny_models import make_tiny_xtts
 
     # 60 audio tokens (~3 s of noise per utterance) keep the random GPT, which never stops by itself, quick.
     return make_tiny_xtts(tmp_path_factory.mktemp("coqui") / "tiny-xtts", speakers=("rand", "other"),
@@ -78,7 +77,7 @@ def test_vits_from_the_local_model_cache(tiny_vits, tmp_path, monkeypatch):
 
 
 def test_multi_speaker_vits(tmp_path):
-    from snakebook.engines.tiny_models import make_tiny_vits
+    from tiny_models import make_tiny_vits
 
     folder = make_tiny_vits(tmp_path / "multi", speakers=["alice", "bob"])
     audio, _ = speak(EngineSettings(engine="coqui", model=str(folder), speaker="bob"), "Two voices.")

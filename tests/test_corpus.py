@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
+from helpers import CORPUS
 
 from snakebook.readers import read_book
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 BOOKS = sorted(p for p in CORPUS.glob("*") if p.is_file() and p.suffix != ".md") if CORPUS.is_dir() else []
 LICENCE = re.compile(r"gutenberg licen[cs]e|project gutenberg-tm|this ebook is for the use of anyone|"
                      r"(?:start|end) of (?:the|this) project gutenberg|creative commons attribution", re.IGNORECASE)

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import snakemake
-from test_engines import write_tiny_epub
+from helpers import snakemake, write_tiny_epub
 
 from snakebook.audio.wav import wav_duration
 from snakebook.engines import EngineSettings, make_engine

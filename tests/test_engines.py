@@ -15,30 +15,6 @@ from snakebook.errors import SnakebookError
 from snakebook.planning import plan_checks, uses_gpu
 
 
-def write_tiny_epub(path: Path, chapters: list[tuple[str, list[str]]], language: str = "en",
-                    title: str = "Tiny Book") -> Path:
-    """A small real EPUB (one XHTML file per chapter, with a table of contents) for pipeline tests."""
-    from ebooklib import epub
-
-    book = epub.EpubBook()
-    book.set_identifier("snakebook-test-" + title.lower().replace(" ", "-"))
-    book.set_title(title)
-    book.set_language(language)
-    book.add_author("Test Author")
-    items = []
-    for number, (heading, paragraphs) in enumerate(chapters, start=1):
-        item = epub.EpubHtml(title=heading, file_name=f"ch{number}.xhtml", lang=language)
-        item.content = f"<html><body><h1>{heading}</h1>" + "".join(f"<p>{p}</p>" for p in paragraphs) + "</body></html>"
-        book.add_item(item)
-        items.append(item)
-    book.toc = items
-    book.add_item(epub.EpubNcx())
-    book.add_item(epub.EpubNav())
-    book.spine = ["nav", *items]
-    epub.write_epub(str(path), book)
-    return path
-
-
 def fake_xtts_folder(folder: Path, languages: list[str] | None = None) -> Path:
     """The files of an XTTS folder, with a config.json but no real weights: enough for planning-time checks."""
     folder.mkdir(parents=True, exist_ok=True)

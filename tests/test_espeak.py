@@ -7,7 +7,7 @@ import struct
 
 import numpy as np
 import pytest
-from conftest import CORPUS, snakemake
+from helpers import DATA, snakemake
 
 from snakebook.audio.wav import wav_duration
 from snakebook.engines import EngineSettings, make_engine
@@ -64,7 +64,7 @@ def test_read_wav_bytes_handles_a_streamed_header():
 
 @pytest.mark.slow
 def test_pipeline_speaks_the_russian_fb2_sample_with_espeak(tmp_path):
-    book = CORPUS / "fbreader-anna-karenina-excerpt-ru-cp1251.fb2"
+    book = DATA / "fbreader-anna-karenina-excerpt-ru-cp1251.fb2"
     config = {"books": [{"path": str(book), "name": "anna-ru"}], "engine": "espeak", "cache_dir": str(tmp_path / "cache")}
     snakemake(tmp_path, config=config)
     out = tmp_path / "results" / "anna-ru"
@@ -80,7 +80,7 @@ def test_pipeline_speaks_the_russian_fb2_sample_with_espeak(tmp_path):
 
 @pytest.mark.slow
 def test_pipeline_speaks_the_arabic_epub_with_espeak(tmp_path):
-    book = CORPUS / "idpf-regime-anticancer-ar.epub"
+    book = DATA / "idpf-regime-anticancer-ar.epub"
     # One chapter of five (~4,500 characters, ~8 minutes of speech): encoding the whole book takes minutes.
     entry = {"path": str(book), "name": "regime-ar", "drop_chapters": [1, 2, 3, 5]}
     config = {"books": [entry], "engine": "espeak", "cache_dir": str(tmp_path / "cache")}
@@ -96,7 +96,7 @@ def test_pipeline_speaks_the_arabic_epub_with_espeak(tmp_path):
 
 @pytest.mark.slow
 def test_piper_on_the_russian_book_stops_at_planning_and_espeak_is_suggested(tmp_path):
-    book = CORPUS / "fbreader-anna-karenina-excerpt-ru-cp1251.fb2"
+    book = DATA / "fbreader-anna-karenina-excerpt-ru-cp1251.fb2"
     result = snakemake(tmp_path, config={"books": [{"path": str(book), "name": "anna-ru"}]}, check=False)
     assert result.returncode != 0
     output = result.stdout + result.stderr

@@ -7,18 +7,14 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
 from snakebook import gpu
 
-SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
-
 # One "job": claim a GPU, report which and when, hold it for a while, exit (which frees the lock).
 JOB = """
 import json, os, sys, time
-sys.path.insert(0, {scripts!r})
 from snakebook.gpu import claim_gpu
 asked = time.time()
 slot = claim_gpu()
@@ -31,7 +27,7 @@ print(json.dumps({{"released": time.time()}}), flush=True)
 
 
 def start_jobs(count: int, env: dict, hold: float) -> list[subprocess.Popen]:
-    code = JOB.format(scripts=str(SCRIPTS))
+    code = JOB.format()
     return [subprocess.Popen([sys.executable, "-c", code, str(hold)], stdout=subprocess.PIPE, text=True, env=env)
             for _ in range(count)]
 
@@ -112,7 +108,7 @@ def test_claim_in_process_is_idempotent_and_releasable(monkeypatch, tmp_path):
         assert gpu.claim_gpu().device == "5"
         started = time.monotonic()
         other = subprocess.run(
-            [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(SCRIPTS)!r}); from snakebook.gpu import claim_gpu\n"
+            [sys.executable, "-c", "from snakebook.gpu import claim_gpu\n"
              "try:\n    claim_gpu(wait_seconds=0.6, poll=0.1)\nexcept TimeoutError as e:\n    print('timeout', e)"],
             capture_output=True, text=True, env={**os.environ}, timeout=60)
         assert "timeout every GPU (5) stayed claimed" in other.stdout and time.monotonic() - started >= 0.6

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from conftest import DATA
+from helpers import DATA
 
+from snakebook.chaptertext import make_hint, strip_hints
 from snakebook.engines.base import Engine
 from snakebook.errors import SnakebookError
 from snakebook.readers import ReadOptions, read_book
-from snakebook.text.lexicon import Lexicon, lexicon_entries, make_hint, parse_pls, strip_hints
+from snakebook.text.lexicon import Lexicon, lexicon_entries, parse_pls
 from snakebook.text.prepare import make_preparer
 from snakebook.text.sentences import chunk_sentence, split_sentences
 from snakebook.text.speech import Pauses, plan_utterances

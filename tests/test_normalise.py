@@ -141,3 +141,25 @@ def test_never_drops_alphabetic_words(parts, language):
 @given(st.text(max_size=200), st.sampled_from(["en", "fr", "de", "es", "nl", "ru", "zh", "xx"]))
 def test_never_crashes(text, language):
     assert isinstance(normalise(text, language), str)
+
+
+@pytest.mark.parametrize(("language", "text", "first"), [
+    ("de", "Er hatte einen Markt usw. Er wohnte dort.", "Er hatte einen Markt und so weiter."),
+    ("de", "Sie kaufte Äpfel, Birnen u.s.w. „Wir gehen“, sagte sie.", "Sie kaufte Äpfel, Birnen und so weiter."),
+    ("en", "He sold pens, paper, ink etc. I lived above the shop.", "He sold pens, paper, ink et cetera."),
+    ("fr", "Il vendait des pommes, des poires, etc. Il habitait là.", "Il vendait des pommes, des poires, et cetera."),
+    ("nl", "Hij verkocht appels, peren enz. Hij woonde daar.", "Hij verkocht appels, peren enzovoort."),
+    ("es", "Vendía manzanas, peras, etc. Vivía allí con su madre.", "Vendía manzanas, peras, etcétera."),
+])
+def test_an_abbreviation_ending_a_sentence_keeps_its_full_stop_and_pause(language, text, first):
+    from snakebook.text.prepare import make_preparer
+    from snakebook.text.speech import Pauses, plan_utterances
+
+    pauses = Pauses()
+    _lead, utterances = plan_utterances(None, text, language=language, max_chars=400, pauses=pauses,
+                                        prepare=make_preparer(language, {}))
+    assert len(utterances) == 2, [u.text for u in utterances]
+    assert utterances[0].text == first and utterances[0].pause_after_ms == pauses.sentence
+    # the same dot inside a sentence is no full stop
+    assert normalise("Birnen usw. waren teuer.", "de") == "Birnen und so weiter waren teuer."
+    assert normalise("e.g. Paris and London", "en") == "for example Paris and London"

@@ -7,10 +7,9 @@ import os
 import shutil
 import signal
 import subprocess
-import time
 
 import pytest
-from conftest import ffprobe, job_counts, short_book_entry, snakemake, start_snakemake
+from helpers import ffprobe, job_counts, short_book_entry, snakemake, start_snakemake, wait_for
 
 from snakebook.audio.tags import read_tags
 from snakebook.audio.wav import wav_duration
@@ -24,13 +23,12 @@ def finished_book(tmp_path_factory, shared_cache):
     """One complete run of the short book; tests below inspect or perturb copies of it."""
     workdir = tmp_path_factory.mktemp("pipeline")
     config = {"books": [short_book_entry()], "cache_dir": str(shared_cache)}
-    started = time.perf_counter()
     result = snakemake(workdir, config=config)
-    return workdir, config, time.perf_counter() - started, result
+    return workdir, config, result
 
 
 def test_m4b_has_chapters_tags_cover_and_exact_markers(finished_book):
-    workdir, _config, _seconds, _result = finished_book
+    workdir, _config, _result = finished_book
     out = workdir / "results" / BOOK
     info = json.loads((out / "book.json").read_text())
     assert [c["title"] for c in info["chapters"]] == ["A Mad Tea-Party", "Who Stole The Tarts?", "Alice's Evidence"]
@@ -59,6 +57,18 @@ def test_m4b_has_chapters_tags_cover_and_exact_markers(finished_book):
     assert [title for title, _start in tags["chapters"]] == [c["title"] for c in info["chapters"]]
 
 
+def test_jobs_record_time_and_memory(finished_book):
+    """benchmark: files let a user size threads, mem_mb and SLURM resources from a real run."""
+    workdir, *_ = finished_book
+    benchmarks = workdir / "results" / BOOK / "benchmarks"
+    files = [benchmarks / "assemble_audiobook.tsv", benchmarks / "extract_book.tsv"]
+    files += [benchmarks / step / f"{n:03d}.tsv" for step in ("synthesize", "encode") for n in (1, 2, 3)]
+    for path in files:
+        header, row = path.read_text().splitlines()[:2]
+        figures = dict(zip(header.split("\t"), row.split("\t"), strict=True))
+        assert float(figures["s"]) > 0 and float(figures["max_rss"]) > 0, (path, figures)
+
+
 def test_speech_files_hold_what_was_spoken(finished_book):
     workdir, *_ = finished_book
     speech = (workdir / "results" / BOOK / "speech" / "001.txt").read_text().splitlines()
@@ -68,15 +78,18 @@ def test_speech_files_hold_what_was_spoken(finished_book):
 
 
 def test_second_run_does_nothing(finished_book):
-    workdir, config, _seconds, _result = finished_book
-    started = time.perf_counter()
+    workdir, config, _result = finished_book
+    out = workdir / "results" / BOOK
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file() and "logs" not in p.parts}
     result = snakemake(workdir, config=config)
     assert "Nothing to be done" in result.stdout + result.stderr, result.stderr[-3000:]
-    assert time.perf_counter() - started < 30
+    assert job_counts(result.stdout + result.stderr) == {}
+    after = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file() and "logs" not in p.parts}
+    assert after == before  # no output was touched
 
 
 def test_deleting_one_wav_reruns_only_that_chapter_and_assembly(finished_book):
-    workdir, config, _seconds, _result = finished_book
+    workdir, config, _result = finished_book
     out = workdir / "results" / BOOK
     before = {p.name: p.stat().st_mtime_ns for p in (out / "audio").glob("*.wav")}
     (out / "audio" / "002.wav").unlink()
@@ -97,14 +110,19 @@ def test_interrupted_run_finishes_without_redoing_chapters(tmp_path):
     workdir.mkdir()
     process = start_snakemake(workdir, "--cores", "1", config=config)
     audio = workdir / "results" / BOOK / "audio"
-    deadline = time.time() + 600
+    speech = workdir / "results" / BOOK / "speech"
+
+    def running(condition):
+        assert process.poll() is None, "snakemake ended before it could be interrupted"
+        return condition()
+
     try:
-        while time.time() < deadline and not list(audio.glob("*.wav")):
-            time.sleep(0.2)
-            assert process.poll() is None, "snakemake ended before it could be interrupted"
-        finished = sorted(audio.glob("*.wav"))
+        finished = wait_for(lambda: running(lambda: sorted(audio.glob("*.wav"))), 600, "the first chapter's WAV")
         assert len(finished) == 1, "expected to interrupt after the first chapter"
-        time.sleep(2)  # let the next chapter get going
+        # The next chapter's synthesis has started once its job writes the .part list of its cache keys.
+        done = {wav.stem for wav in finished}
+        wait_for(lambda: running(lambda: [p for p in speech.glob("*.keys.json.part") if p.name[:3] not in done]),
+                 600, "the next chapter's synthesis to start")
     finally:
         os.killpg(process.pid, signal.SIGINT)
         try:

@@ -5,15 +5,16 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import DATA, SAMPLE_EPUB
+from helpers import DATA, SAMPLE_EPUB
 
+from snakebook.chaptertext import plain_text
 from snakebook.readers import ReadOptions, read_book
 
 LICENCE = re.compile(r"gutenberg licen[cs]e|project gutenberg-tm|this ebook is for the use of anyone|(?:start|end) of (?:the|this) project gutenberg", re.IGNORECASE)
 
 
 def first_words(chapter, count=6):
-    return " ".join(chapter.text.replace("# ", "").split()[:count])
+    return " ".join(plain_text(chapter.text).split()[:count])
 
 
 def assert_clean(book):
@@ -126,3 +127,31 @@ def test_missing_converter_names_the_install_command(tmp_path, monkeypatch):
     path.write_text(r"{\rtf1 hello}")
     with pytest.raises(SnakebookError, match=r"novel\.rtf.*apt-get install calibre"):
         read_book(path)
+
+
+# Stave One of A Christmas Carol (from the EPUB above) in ASCII, as UTF-16-LE without a byte-order mark:
+# byte for byte valid UTF-8 (a zero byte is a valid character), which is what made it read as "Welsh".
+UTF16_CAROL = DATA / "pg46-christmas-carol-stave1-ascii-utf16le-nobom.txt"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
+def test_utf16_and_utf32_text_without_byte_order_mark(tmp_path, encoding):
+    text = UTF16_CAROL.read_bytes().decode("utf-16-le")
+    path = UTF16_CAROL
+    if encoding != "utf-16-le":
+        path = tmp_path / f"carol-{encoding}.txt"
+        path.write_bytes(text.encode(encoding))
+    book = read_book(path)
+    assert book.language == "en"
+    body = "\n".join(c.text for c in book.chapters)
+    assert "\x00" not in body and "\ufffd" not in body
+    assert "Marley was dead: to begin with." in body
+    assert_clean(book)
+
+
+def test_cyrillic_utf16_without_byte_order_mark(tmp_path):
+    path = tmp_path / "ru.txt"
+    sentence = "Все счастливые семьи похожи друг на друга, каждая несчастливая семья несчастлива по-своему. "
+    path.write_bytes((sentence * 40).encode("utf-16-be"))
+    book = read_book(path)
+    assert book.language == "ru" and book.chapters[0].text.startswith("Все счастливые семьи")

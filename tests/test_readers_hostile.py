@@ -5,7 +5,7 @@ from __future__ import annotations
 import zipfile
 
 import pytest
-from conftest import DATA
+from helpers import DATA
 
 from snakebook.errors import SnakebookError
 from snakebook.readers import read_book

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import psutil
 import pytest
-from conftest import ROOT, VENV_BIN, snakemake, start_snakemake
+from helpers import ROOT, VENV_BIN, snakemake, start_snakemake
 
 from snakebook.cache import AudioCache
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT, ffprobe, short_book_entry, snakemake
+from helpers import ROOT, ffprobe, short_book_entry, snakemake
 
 from snakebook import cluster
 from snakebook.errors import SnakebookError

@@ -16,13 +16,12 @@ Entry
     copy) is treated as missing, removed and made again, never spoken.
 
 Writes
-    The entry is written to a temporary file in the same folder, named after
-    the key, host and process (``.<key16>.<host>.<pid>.<random>.tmp``), flushed
-    to disk (fsync) and then published with ``link()``: the first complete
+    The entry is written with :mod:`snakebook.fileio` (a temporary ``.<key>.wav.<random>.part.wav``
+    in the same folder, fsynced) and published with ``link()``: the first complete
     entry for a key wins and is never replaced, so every job, on every node,
     reads the same audio for a key and a chapter WAV always agrees with the
     cache. Where hard links are not supported the entry is renamed into place
-    (atomic; last writer wins). A killed job leaves at most a ``*.tmp`` file,
+    (atomic; last writer wins). A killed job leaves at most a temporary file,
     which is never read and which ``cache_admin prune`` removes.
 
 Location
@@ -38,14 +37,13 @@ import hashlib
 import json
 import logging
 import os
-import socket
 import struct
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from .errors import SnakebookError
+from .fileio import atomic_write, is_temporary
 
 log = logging.getLogger("snakebook")
 
@@ -53,7 +51,7 @@ DEFAULT_CACHE_DIR = "results/cache"
 # Bump when the key derivation or the entry format changes: old entries then simply stop matching.
 KEY_VERSION = 2
 ENTRY_SUFFIX = ".wav"
-TEMP_SUFFIX = ".tmp"
+TEMP_SUFFIX = ".tmp"  # temporary files of writers before snakebook.fileio (still recognised as leftovers)
 CHECK_CHUNK = b"sbck"
 
 
@@ -127,11 +125,6 @@ def decode_entry(key: str, blob: bytes) -> tuple[int, bytes]:
     return rate, pcm
 
 
-def _host() -> str:
-    name = socket.gethostname().split(".")[0] or "host"
-    return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)[:32]
-
-
 class AudioCache:
     """The audio cache in folder ``root`` (created on first write)."""
 
@@ -175,9 +168,6 @@ class AudioCache:
             return None
         return pcm
 
-    def is_valid(self, key: str, sample_rate: int) -> bool:
-        return self.get_pcm(key, sample_rate) is not None
-
     @staticmethod
     def _remove_if_same(path: Path, stat: os.stat_result) -> None:
         """Remove a damaged entry unless another writer has replaced it since we read it."""
@@ -201,42 +191,22 @@ class AudioCache:
         Raises :class:`SnakebookError` when the cache folder cannot be written (full, read-only).
         """
         target = self.path(key)
+        data = encode_entry(key, pcm, sample_rate)
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{key[:16]}.{_host()}.{os.getpid()}.", suffix=TEMP_SUFFIX,
-                                       dir=target.parent)
+            try:
+                with atomic_write(target, "wb", durable=self.fsync, exclusive=True) as handle:
+                    handle.write(data)
+                return target
+            except FileExistsError:
+                if self.get_pcm(key, sample_rate) is not None:
+                    return target  # another job got there first; keep its audio
+            # the entry there was damaged (and is now removed) or at another rate: replace it
+            with atomic_write(target, "wb", durable=self.fsync) as handle:
+                handle.write(data)
         except OSError as error:
             raise SnakebookError(f"cannot write to the audio cache '{self.root}' ({error.strerror or error}); "
                                  "free some space or set `cache_dir` to a writable folder.") from None
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(encode_entry(key, pcm, sample_rate))
-                handle.flush()
-                if self.fsync:
-                    os.fsync(handle.fileno())
-            self._publish(key, Path(tmp), target, sample_rate)
-        except OSError as error:
-            raise SnakebookError(f"cannot write to the audio cache '{self.root}' ({error.strerror or error}); "
-                                 "free some space or set `cache_dir` to a writable folder.") from None
-        finally:
-            Path(tmp).unlink(missing_ok=True)
         return target
-
-    def _publish(self, key: str, tmp: Path, target: Path, sample_rate: int) -> None:
-        try:
-            os.link(tmp, target)  # fails if the key exists: the first complete entry wins
-            return
-        except FileExistsError:
-            if self.get_pcm(key, sample_rate) is not None:
-                return  # another job got there first; keep its audio
-            # damaged (and now removed) or at another rate: replace it
-        except OSError as error:
-            if error.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK,
-                                   errno.ENOSYS):
-                raise
-            if self.get_pcm(key, sample_rate) is not None:
-                return
-        os.replace(tmp, target)
 
     # --- listing (for cache_admin) -------------------------------------------------
     def entries(self):
@@ -263,7 +233,7 @@ class AudioCache:
                 continue
             with os.scandir(shard) as listing:
                 for item in listing:
-                    if item.name.startswith(".") and item.name.endswith(TEMP_SUFFIX):
+                    if is_temporary(item.name) or item.name.startswith(".") and item.name.endswith(TEMP_SUFFIX):
                         try:
                             yield Path(item.path), item.stat()
                         except FileNotFoundError:

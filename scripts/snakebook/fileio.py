@@ -10,14 +10,18 @@ into place. If the writer fails, the temporary file is removed.
   ``wave``), and renames it on success.
 - :func:`atomic_write` opens that temporary path for Python code that writes a stream.
 - :func:`write_text` / :func:`write_bytes` / :func:`write_json` are the one-liners built on them.
+- ``exclusive=True`` publishes with a hard link instead of a rename, so an existing file is never
+  replaced (the first complete writer wins, as the sentence cache wants across jobs and nodes); the
+  block then raises :class:`FileExistsError`. Where hard links are not supported it renames.
 
 Temporary names end in ``.part`` plus the final suffix (``x.m4a`` -> ``.x.m4a.<random>.part.m4a``) so
 tools that pick a format from the suffix (ffmpeg) still do, and a cleanup can find leftovers by
-``*.part*``.
+``*.part*`` (:func:`is_temporary`).
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import tempfile
@@ -40,16 +44,42 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+# link() errors that mean "this filesystem has no hard links", not "the target exists".
+_NO_LINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK, errno.ENOSYS}
+TEMP_MARK = ".part"
+
+
+def is_temporary(name: str) -> bool:
+    """Whether a file name is one of :func:`atomic_path`'s temporary names (a leftover of a killed writer)."""
+    return name.startswith(".") and TEMP_MARK in name
+
+
+def _publish(tmp: Path, final: Path, exclusive: bool) -> None:
+    if exclusive:
+        try:
+            os.link(tmp, final)  # raises FileExistsError when final exists: it is never replaced
+            return
+        except FileExistsError:
+            raise
+        except OSError as error:
+            if error.errno not in _NO_LINKS:
+                raise
+        if final.exists():
+            raise FileExistsError(errno.EEXIST, "file exists", str(final))
+    os.replace(tmp, final)
+
+
 @contextmanager
-def atomic_path(path: str | os.PathLike, *, durable: bool = False) -> Iterator[Path]:
+def atomic_path(path: str | os.PathLike, *, durable: bool = False, exclusive: bool = False) -> Iterator[Path]:
     """Yield a temporary path next to ``path``; rename it to ``path`` when the block succeeds.
 
     ``durable=True`` fsyncs the file and its folder, for files that are the only copy of
-    expensive work. The temporary file is removed if the block raises.
+    expensive work. ``exclusive=True`` never replaces an existing ``path``: it raises
+    :class:`FileExistsError` instead. The temporary file is removed if the block raises.
     """
     final = Path(path)
     final.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=f".part{final.suffix}", dir=final.parent)
+    fd, name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=f"{TEMP_MARK}{final.suffix}", dir=final.parent)
     os.close(fd)
     tmp = Path(name)
     try:
@@ -57,7 +87,7 @@ def atomic_path(path: str | os.PathLike, *, durable: bool = False) -> Iterator[P
         if durable:
             with open(tmp, "rb+") as handle:
                 os.fsync(handle.fileno())
-        os.replace(tmp, final)
+        _publish(tmp, final, exclusive)
         if durable:
             _fsync_dir(final.parent)
     finally:
@@ -66,12 +96,13 @@ def atomic_path(path: str | os.PathLike, *, durable: bool = False) -> Iterator[P
 
 @contextmanager
 def atomic_write(
-    path: str | os.PathLike, mode: str = "w", *, durable: bool = False, encoding: str | None = "utf-8"
+    path: str | os.PathLike, mode: str = "w", *, durable: bool = False, encoding: str | None = "utf-8",
+    exclusive: bool = False,
 ) -> Iterator[IO[Any]]:
     """Open a temporary file for writing; it replaces ``path`` only if the block succeeds."""
     if "b" in mode:
         encoding = None
-    with atomic_path(path, durable=durable) as tmp:
+    with atomic_path(path, durable=durable, exclusive=exclusive) as tmp:
         with open(tmp, mode, encoding=encoding) as handle:
             yield handle
             handle.flush()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -11,14 +11,10 @@ from pathlib import Path
 class Chapter:
     """One chapter: a title and its text.
 
-    The text uses a small plain-text convention that later steps turn into
-    pauses: paragraphs are separated by a blank line, a single newline inside a
-    paragraph is a line break (poetry), a paragraph starting with ``# `` is a
-    heading inside the chapter and a paragraph ``* * *`` is a scene break.
-    ``⟦printed|phonemes⟧`` (U+27E6, U+27E7) is a pronunciation hint: the
-    printed text and how to say it in IPA (from an EPUB's ``ssml:ph``); text
-    preparation turns it into phonemes or, for engines without phoneme input,
-    into the printed text (see :mod:`snakebook.text.lexicon`).
+    The text is in the chapter-text format (paragraphs, verse lines, ``# `` headings, ``* * *``
+    scene breaks, ``⟦printed|phonemes⟧`` pronunciation hints) that :mod:`snakebook.chaptertext`
+    defines, writes and reads. An empty title means the book gives none: the reader's last step
+    names the chapter in the book's language (:func:`snakebook.readers.finish.finish_book`).
     """
 
     title: str
@@ -52,6 +48,9 @@ class Book:
     identifiers: list[str] = field(default_factory=list)
     cover: Cover | None = None
     lexicon: dict = field(default_factory=dict)  # pronunciations the book ships (EPUB PLS): word -> {phonemes, say}
+    subtitle: str | None = None
+    series: str | None = None  # EPUB3 belongs-to-collection, calibre:series
+    series_index: str | None = None  # its place in the series ("2", "2.5")
 
 
 def chapter_file_name(index: int) -> str:
@@ -62,14 +61,3 @@ def chapter_file_name(index: int) -> str:
 def read_book_json(path: str | Path) -> dict:
     with open(path, encoding="utf-8") as handle:
         return json.load(handle)
-
-
-def write_json_atomic(path: str | Path, data: dict) -> None:
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    tmp.replace(path)
-
-
-def chapter_dicts(book: Book) -> list[dict]:
-    return [asdict(chapter) for chapter in book.chapters]

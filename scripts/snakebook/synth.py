@@ -10,17 +10,20 @@ knows which entries current books need.
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from .audio.wav import WavWriter
 from .cache import AudioCache, utterance_key
+from .chaptertext import read_chapter
 from .engines import EngineSettings, make_engine
 from .errors import SnakebookError
+from .fileio import write_json, write_text
+from .progress import SynthesisProgress
+from .qa import ChapterQa, lexicon_words
+from .summary import synthesis_facts
 from .text.speech import Pauses, plan_utterances
 
 log = logging.getLogger("snakebook")
@@ -37,13 +40,44 @@ class SynthesisReport:
     audio_seconds: float = 0.0
 
 
-def prepare_text_function(language: str | None, settings: dict, *, phonemes: bool = False, book_lexicon=None):
-    """The per-sentence text preparation (normalisation, lexicon); identity when none is available."""
+def prepare_text_function(
+    language: str | None, settings: dict, *, phonemes: bool = False, book_lexicon=None, book_name=None
+):
+    """The per-sentence text preparation (normalisation, lexicon).
+
+    Its libraries (num2words, roman, ftfy, ...) are part of the runtime set: a missing one stops the job with
+    a clear error, never a silent fall-back to un-normalised text.
+    """
     try:
         from .text.prepare import make_preparer
-    except ImportError:
-        return lambda sentence: sentence
+    except ImportError as missing:
+        if (missing.name or "").split(".")[0] in ("", "snakebook"):
+            raise  # a bug in the package, not a missing install
+        raise SnakebookError(
+            f"{book_name or 'snakebook'}: preparing the text to speak needs the Python package '{missing.name}', "
+            "which is not installed here; run `make setup` (or `pip install -r envs/requirements.txt` in the "
+            "environment that runs the jobs)."
+        ) from None
     return make_preparer(language, settings, phonemes=phonemes, book_lexicon=book_lexicon)
+
+
+def plan_chapter(chapter_text_path, title, settings: dict, *, language, book_name=None, book_lexicon=None):
+    """(engine, not loaded; leading silence in ms; utterances) of a chapter: what every job over it agrees on.
+
+    The chapter job and its part jobs (:mod:`snakebook.parts`) both plan through here, so they
+    compute the same utterances and therefore the same cache keys.
+    """
+    engine = make_engine(EngineSettings.from_config(settings), book_name)
+    engine.check(language)
+    text = read_chapter(chapter_text_path)
+    pauses = Pauses.from_config(settings.get("pauses"))
+    lead_ms, utterances = plan_utterances(
+        title, text, language=language, max_chars=engine.max_chars(language), pauses=pauses,
+        prepare=prepare_text_function(
+            language, settings, phonemes=engine.accepts_phonemes, book_lexicon=book_lexicon, book_name=book_name
+        ),
+    )
+    return engine, lead_ms, utterances
 
 
 def synthesize_chapter(
@@ -59,19 +93,12 @@ def synthesize_chapter(
     book_name: str | None = None,
     keys_json: str | Path | None = None,
     book_lexicon: dict | None = None,
+    cues_tsv: str | Path | None = None,
+    qa_tsv: str | Path | None = None,
 ) -> SynthesisReport:
-    engine = make_engine(EngineSettings.from_config(settings), book_name)
-    engine.check(language)
-    text = Path(chapter_text_path).read_text(encoding="utf-8")
-    pauses = Pauses.from_config(settings.get("pauses"))
-    lead_ms, utterances = plan_utterances(
-        title, text, language=language, max_chars=engine.max_chars(language), pauses=pauses,
-        prepare=prepare_text_function(language, settings, phonemes=engine.accepts_phonemes, book_lexicon=book_lexicon),
-    )
-    speech_txt = Path(speech_txt)
-    speech_txt.parent.mkdir(parents=True, exist_ok=True)
-    tmp_speech = speech_txt.with_name(speech_txt.name + ".part")
-    tmp_speech.write_text("".join(u.text.replace("\n", " ") + "\n" for u in utterances), encoding="utf-8")
+    engine, lead_ms, utterances = plan_chapter(chapter_text_path, title, settings, language=language,
+                                               book_name=book_name, book_lexicon=book_lexicon)
+    speech = "".join(u.text.replace("\n", " ") + "\n" for u in utterances)  # speech/NNN.txt, after the WAV
 
     cache = AudioCache(cache_dir)
     identity = engine.identity()
@@ -85,11 +112,15 @@ def synthesize_chapter(
     # The model is loaded at the first missing sentence, so a fully cached chapter never loads it.
     to_make = sum(1 for key in set(keys) if not cache.has(key))  # for the log; damaged entries add to it
     synth_started = None
+    progress = SynthesisProgress(f"{book_name} {Path(out_wav).stem}", len(utterances), to_make)  # tail -f the log
+    chapter_qa = ChapterQa(settings.get("qa"), rate, book_name, Path(out_wav).stem)  # audio checks (snakebook.qa)
     writer = WavWriter(out_wav, rate)
+    cues: list[tuple[int, int, str]] = []  # (first sample, end sample, book text) of each utterance: captions
     try:
         writer.write_silence(lead_ms)
         for key, utterance in zip(keys, utterances, strict=True):
             pcm = cache.get_pcm(key, rate)
+            engine_seconds = None
             if pcm is None:
                 if not engine.is_loaded:
                     started = time.perf_counter()
@@ -98,27 +129,34 @@ def synthesize_chapter(
                     log.info("%s: loaded %s in %.2f s; %d of %d utterances to synthesise", book_name,
                              engine.name, report.load_seconds, max(to_make, 1), len(utterances))
                     synth_started = time.perf_counter()
-                cache.put(key, engine.synthesize(utterance.text), rate)
+                spoken = time.perf_counter()
+                cache.put(key, chapter_qa.synthesize(engine, utterance.text), rate)  # retries flagged takes
+                engine_seconds = time.perf_counter() - spoken
                 report.synthesized += 1
-                if report.synthesized % 25 == 0:
-                    log.info("%s: %d/%d utterances synthesised", book_name, report.synthesized, max(to_make, 1))
                 pcm = cache.get_pcm(key, rate)
                 if pcm is None:
                     raise SnakebookError(f"the audio cache '{cache.root}' does not keep what is written to it "
                                          f"(entry {key} unreadable right after writing); check that filesystem.",
                                          book_name)
+            chapter_qa.record(writer.frames / rate, pcm, utterance.text)
+            cues.append((writer.frames, writer.frames + len(pcm) // 2, utterance.source))
             writer.write_pcm(pcm)
             writer.write_silence(utterance.pause_after_ms)
+            progress.utterance_done(len(pcm) / 2 / rate, synthesised=engine_seconds is not None,
+                                    engine_seconds=engine_seconds or 0.0)
         writer.commit()
     except BaseException:
         writer.abort()
-        tmp_speech.unlink(missing_ok=True)
         raise
     if synth_started is not None:
         report.synth_seconds = time.perf_counter() - synth_started
     report.cached = report.utterances - report.synthesized
-    os.replace(tmp_speech, speech_txt)
+    chapter_qa.finish(qa_tsv, read_chapter(chapter_text_path), speech, lexicon_words(settings, book_lexicon))
+    write_text(speech_txt, speech)
+    if cues_tsv:
+        write_cues(cues_tsv, cues, rate, writer.frames)
     report.audio_seconds = writer.frames / rate
+    manifest.record.update(progress.record(), **synthesis_facts(engine, identity, keys_json))
     manifest.commit(report)
     log.info(
         "%s: %d utterances (%d synthesised, %d from cache), %d characters, %.1f s of audio, synthesis %.2f s",
@@ -126,6 +164,16 @@ def synthesize_chapter(
         report.audio_seconds, report.synth_seconds,
     )
     return report
+
+
+def write_cues(path: str | Path, cues: list[tuple[int, int, str]], rate: int, frames: int) -> None:
+    """speech/NNN.cues.tsv: each utterance's first and end sample in the chapter WAV and its book text.
+
+    Read by the captions (:mod:`snakebook.audio.captions`); an empty text continues the sentence before it.
+    """
+    lines = [f"# sample_rate={rate} frames={frames}", "start\tend\ttext"]
+    lines += [f"{start}\t{end}\t{' '.join(text.split())}" for start, end, text in cues]
+    write_text(path, "\n".join(lines) + "\n")
 
 
 KEYS_FORMAT = "snakebook-cache-keys/1"
@@ -156,9 +204,7 @@ class KeysManifest:
 
     def _write(self, target: Path) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(self.record, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-        os.replace(tmp, target)
+        write_json(target, self.record, indent=1)
 
     def write_planned(self) -> None:
         if self.path:
@@ -168,5 +214,8 @@ class KeysManifest:
         if not self.path:
             return
         self.record.update(utterances=report.utterances, synthesised=report.synthesized, from_cache=report.cached)
+        # What the run summary and the report show (snakebook.summary): size, speed, audio length.
+        self.record.update(characters=report.characters, audio_seconds=round(report.audio_seconds, 3),
+                           synth_seconds=round(report.synth_seconds, 3), load_seconds=round(report.load_seconds, 3))
         self._write(self.path)
         self.part.unlink(missing_ok=True)

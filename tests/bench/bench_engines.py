@@ -10,7 +10,7 @@ same English sentences (Russian for espeak-ru), and report
 - RTF: real-time factor, synthesis seconds per second of audio (below 1 is faster than real time);
 - peak MB: the process's peak resident memory (with espeak-ng's own processes, which are separate).
 
-The Coqui rows use tiny randomly initialised models (snakebook.engines.tiny_models) because no real weights
+The Coqui rows use tiny randomly initialised models (tests/tiny_models.py) because no real weights
 may be downloaded here: they measure the code path, not a real XTTS-v2 or VITS voice. The tiny XTTS
 GPT never emits its stop token, so each utterance runs to its token limit (100 tokens, ~5 s of audio).
 """
@@ -29,9 +29,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT / "tests"))  # the test helpers (tests/ is not a package)
 
-from snakebook.audio.wav import write_wav  # noqa: E402
+from helpers import write_wav  # noqa: E402
 
 ENGLISH = [
     "Alice was beginning to get very tired of sitting by her sister on the bank.",
@@ -59,7 +59,7 @@ ENGINES = ("piper", "espeak-en", "espeak-ru", "vits", "xtts", "xtts-clone")
 
 def prepare(workdir: Path, names: list[str]) -> None:
     """Build the tiny Coqui models and the Piper reference WAV (in its own process: not measured)."""
-    from snakebook.engines.tiny_models import make_tiny_vits, make_tiny_xtts
+    from tiny_models import make_tiny_vits, make_tiny_xtts
 
     if "vits" in names:
         make_tiny_vits(workdir / "vits")

@@ -31,7 +31,6 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "scripts"))
 VENV_BIN = Path(sys.executable).parent
 LOG_LINE = re.compile(r"(\d+) utterances \((\d+) synthesised, (\d+) from cache\)")
 DEFAULT_BOOK = ROOT / "resources" / "epubjs-alice-in-wonderland.epub"
@@ -167,7 +166,7 @@ def main() -> None:
     print(f"  (plus {unlock:.1f} s for `snakemake --unlock` of the killed run's stale lock)", flush=True)
 
     stats = subprocess.run([sys.executable, "-m", "snakebook.cache_admin", "stats", "--cache", str(cache_dir),
-                            "--results", str(workdir / "results")], env=dict(environment(), PYTHONPATH=str(ROOT / "scripts")),
+                            "--results", str(workdir / "results")], env=environment(),
                            capture_output=True, text=True)
     print(stats.stdout.rstrip() or stats.stderr.rstrip())
     if not args.workdir:

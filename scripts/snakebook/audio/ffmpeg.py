@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from functools import lru_cache
+from pathlib import Path
 
 from ..errors import SnakebookError
 
@@ -23,6 +25,37 @@ def ffmpeg_binary() -> str:
             "ffmpeg is not installed. Install it with `apt-get install ffmpeg` (or your system's package manager), "
             "or without root: `.venv/bin/pip install imageio-ffmpeg`."
         ) from None
+
+
+def ffprobe_binary() -> str | None:
+    """The system's ffprobe (next to ffmpeg); None where only the imageio-ffmpeg binary exists."""
+    found = shutil.which("ffprobe")
+    if found:
+        return found
+    sibling = Path(ffmpeg_binary()).with_name("ffprobe")
+    return str(sibling) if sibling.exists() else None
+
+
+def probe(path: str | Path) -> dict | None:
+    """ffprobe's JSON view (format, streams, chapters) of a media file; None without ffprobe."""
+    binary = ffprobe_binary()
+    if binary is None:
+        return None
+    result = subprocess.run([binary, "-v", "error", "-print_format", "json", "-show_chapters", "-show_format",
+                             "-show_streams", str(path)], capture_output=True, text=True)
+    if result.returncode != 0:
+        return None
+    return json.loads(result.stdout)
+
+
+def media_duration(path: str | Path) -> float:
+    """A media file's duration as ffmpeg's demuxers (and so the concat join) count it; mutagen's without ffprobe."""
+    facts = probe(path)
+    if facts and facts.get("format", {}).get("duration"):
+        return float(facts["format"]["duration"])
+    import mutagen
+
+    return float(mutagen.File(str(path)).info.length)
 
 
 def run_ffmpeg(args: list[str], book: str | None = None, what: str = "ffmpeg") -> None:

@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
-import os
 import wave
+from contextlib import ExitStack
 from pathlib import Path
+
+from ..fileio import atomic_path
 
 
 class WavWriter:
-    """Write a WAV piece by piece to ``path + '.part'``; rename into place on :meth:`commit`."""
+    """Write a WAV piece by piece to a temporary file beside ``path`` (:func:`snakebook.fileio.atomic_path`);
+    it becomes ``path`` on :meth:`commit` and is removed on :meth:`abort`.
 
-    def __init__(self, path: str | Path, sample_rate: int):
+    ``durable`` (the default) fsyncs on commit: a chapter WAV that Snakemake sees as finished is whole
+    even after a power loss.
+    """
+
+    def __init__(self, path: str | Path, sample_rate: int, *, durable: bool = True):
         self.path = Path(path)
         self.sample_rate = sample_rate
-        self.part = self.path.with_name(self.path.name + ".part")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._handle = wave.open(str(self.part), "wb")
+        self._stack = ExitStack()
+        self.part = self._stack.enter_context(atomic_path(self.path, durable=durable))
+        try:
+            self._handle = wave.open(str(self.part), "wb")
+        except BaseException as error:
+            self._discard(error)
+            raise
         self._handle.setnchannels(1)
         self._handle.setsampwidth(2)
         self._handle.setframerate(sample_rate)
@@ -31,26 +42,24 @@ class WavWriter:
             self.write_pcm(b"\x00\x00" * frames)
 
     def commit(self) -> None:
-        self._handle.close()
-        os.replace(self.part, self.path)
+        try:
+            self._handle.close()
+        except BaseException as error:
+            self._discard(error)
+            raise
+        self._stack.close()  # renames the temporary file to ``path``
 
     def abort(self) -> None:
         try:
             self._handle.close()
         finally:
-            self.part.unlink(missing_ok=True)
+            self._discard(RuntimeError("WAV writing aborted"))
+
+    def _discard(self, error: BaseException) -> None:
+        """Leave the block of :func:`atomic_path` as failed: the temporary file is removed, nothing renamed."""
+        self._stack.__exit__(type(error), error, error.__traceback__)
 
 
 def wav_duration(path: str | Path) -> float:
     with wave.open(str(path), "rb") as handle:
         return handle.getnframes() / float(handle.getframerate())
-
-
-def write_wav(path: str | Path, audio, sample_rate: int) -> Path:
-    """Write float samples in [-1, 1] as a 16-bit mono WAV (atomically)."""
-    import numpy as np
-
-    writer = WavWriter(path, sample_rate)
-    writer.write_pcm((np.clip(audio, -1.0, 1.0) * 32767.0).astype("<i2").tobytes())
-    writer.commit()
-    return Path(path)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -13,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import SnakebookError
+from ..language import primary_subtag
 
 log = logging.getLogger("snakebook")
 
@@ -67,10 +67,8 @@ _FINGERPRINTS: dict = {}
 
 
 def primary_language(language: str | None) -> str | None:
-    """'fr-FR' -> 'fr', 'pt_BR' -> 'pt', None -> None: the part every engine agrees on."""
-    if not language:
-        return None
-    return language.replace("_", "-").split("-")[0].lower()
+    """'fr-FR' -> 'fr', 'pt_BR' -> 'pt', None -> None: the part every engine agrees on (:mod:`snakebook.language`)."""
+    return primary_subtag(language)
 
 
 def who_speaks(language: str | None) -> str:
@@ -211,10 +209,3 @@ class Engine(ABC):
             raise self.error(f"device: cuda was asked for the {self.name} engine but {why}; {fix} Or use device: auto or cpu.")
         log.warning("%s: device: auto, but %s; running %s on the CPU", self.book or "snakebook", why, self.name)
         return "cpu"
-
-    @staticmethod
-    def threads_from_env(default: int = 1) -> int:
-        try:
-            return max(1, int(os.environ.get("SNAKEBOOK_THREADS", default)))
-        except ValueError:
-            return default

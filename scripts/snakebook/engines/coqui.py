@@ -33,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..language import FALLBACK, normalise_tag
 from .base import Engine, file_fingerprint, primary_language
 
 INSTALL_COMMAND = "make coqui"
@@ -80,7 +81,7 @@ def cached_model_folder(name: str) -> Path | None:
 
 def xtts_language(language: str | None, languages: list[str]) -> str | None:
     """The XTTS language code for a book language (``zh-CN`` and ``zh`` -> ``zh-cn``), if the model has it."""
-    tag = (language or "en").replace("_", "-").lower()
+    tag = (normalise_tag(language) or FALLBACK).lower()  # XTTS codes are lower case: zh-cn
     primary = primary_language(tag)
     for candidate in (tag, primary):
         if candidate in languages:
@@ -384,6 +385,18 @@ class CoquiEngine(Engine):
             raise self.error(f"the Coqui model '{self.folder.name}' speaks at {output_rate} Hz but its config.json says "
                              f"{self.sample_rate} Hz; fix audio.sample_rate in config.json.")
         self._model = api
+
+    def reseed(self, seed: int) -> None:
+        """Seed the next take. XTTS and VITS sample (sampling, noise), so another seed gives another take:
+        snakebook.qa retries a flagged utterance this way and keeps the best. Engines without this method
+        are deterministic and are only flagged."""
+        import random
+
+        import torch
+
+        random.seed(seed)
+        np.random.seed(seed % 2**32)
+        torch.manual_seed(seed)
 
     def synthesize(self, text: str) -> np.ndarray:
         import torch

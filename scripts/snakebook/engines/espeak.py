@@ -20,6 +20,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from ..language import FALLBACK, normalise_tag
 from .base import Engine, primary_language
 
 DEFAULT_WPM = 175
@@ -57,7 +58,7 @@ def voice_for_language(language: str | None) -> str | None:
     """The espeak-ng voice for a language tag: the exact tag if espeak-ng has a voice for it, else the voice
     espeak-ng itself prefers for it (``en`` -> ``en-gb``), else the same for its primary language."""
     voices = espeak_voices()
-    tag = (language or "en").replace("_", "-").lower()
+    tag = (normalise_tag(language) or FALLBACK).lower()  # espeak-ng names voices in lower case
     for candidate in (tag, primary_language(tag)):
         if any(lang == candidate for lang, _, _, _ in voices):
             return candidate

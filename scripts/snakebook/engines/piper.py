@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import SnakebookError
+from ..language import text_language
 from .base import Engine, EngineSettings, file_fingerprint, primary_language
 
 
@@ -38,7 +39,7 @@ class PiperEngine(Engine):
 
     @classmethod
     def language_support(cls, language: str | None) -> str | None:
-        wanted = primary_language(language) or "en"
+        wanted = text_language(language)
         if wanted == "en":
             return "the bundled voice (en)"
         return f"a Piper voice for '{wanted}' if one exists (voice: path/to/{wanted}_XX-name-medium.onnx)"
@@ -58,12 +59,12 @@ class PiperEngine(Engine):
     @property
     def voice_language(self) -> str:
         espeak = self.config.get("espeak", {}).get("voice") or self.config.get("language", {}).get("code") or "en"
-        return espeak.replace("_", "-").split("-")[0].lower()
+        return primary_language(espeak) or espeak.lower()
 
     def check(self, language: str | None) -> None:
         self.check_device()
         self.params()
-        wanted = primary_language(language) or "en"
+        wanted = text_language(language)
         if wanted != self.voice_language:
             raise self.unsupported_language(
                 language or wanted, f"the Piper voice '{self.model_path.name}' speaks only '{self.voice_language}'"

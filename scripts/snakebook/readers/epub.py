@@ -12,6 +12,7 @@ import re
 import warnings
 from urllib.parse import unquote
 
+from .. import coverage
 from ..errors import SnakebookError
 from ..model import Book, Cover
 from .html_text import Block, epub_types, iter_blocks, parse_html
@@ -47,6 +48,35 @@ def _identifiers(book) -> list[str]:
         else:
             out.append(value)
     return out
+
+
+def _series_and_subtitle(package) -> tuple[str | None, str | None, str | None]:
+    """(series, series index, subtitle) from EPUB3 ``belongs-to-collection``/``title-type`` or Calibre's meta."""
+    metas = package.get_metadata("OPF", "meta")
+    refines: dict[str, dict[str, str]] = {}
+    for value, attrs in metas:
+        if attrs.get("refines") and attrs.get("property") and value:
+            refines.setdefault(attrs["refines"].lstrip("#"), {})[attrs["property"]] = value.strip()
+    series = index = None
+    for value, attrs in metas:
+        if attrs.get("property") == "belongs-to-collection" and value and value.strip():
+            details = refines.get(attrs.get("id", ""), {})
+            if details.get("collection-type", "series") == "series":
+                series, index = value.strip(), details.get("group-position")
+                break
+    if series is None:
+        named = {attrs.get("name"): attrs.get("content") for _value, attrs in metas if attrs.get("name")}
+        series, index = (named.get("calibre:series") or "").strip() or None, named.get("calibre:series_index")
+    subtitle = None
+    titles = package.get_metadata("DC", "title")
+    for value, attrs in titles[1:]:
+        kind = refines.get((attrs or {}).get("id", ""), {}).get("title-type")
+        if value and value.strip() and kind in (None, "subtitle"):
+            subtitle = value.strip()
+            break
+    if index:
+        index = index.strip().removesuffix(".0") or None
+    return series, index if series else None, subtitle
 
 
 def _pls_lexicon(package) -> dict:
@@ -174,15 +204,21 @@ def _ncx_entries(package) -> list[tuple[str, str, str, int]]:
 
 
 def _skip_factory(options: ReadOptions):
-    def skip(tag) -> bool:
+    def reason(tag) -> str:
         if tag.get("id") in BOILERPLATE_IDS or "pg-boilerplate" in (tag.get("class") or []):
-            return True
+            return "licence"
         if tag.get("hidden") is not None or tag.name == "nav" or RUNNING_HEAD_CLASSES & set(tag.get("class") or []):
-            return True
+            return "navigation" if tag.name == "nav" else "hidden" if tag.get("hidden") is not None else "running head"
         types = epub_types(tag)
         if types & SKIP_DOC_TYPES and tag.name in ("section", "div", "nav", "aside", "body", "header"):
-            return True
-        return bool(types & NOTE_TYPES) and not options.keep_notes
+            return coverage.matter_reason(sorted(types & SKIP_DOC_TYPES)[0])
+        return "notes" if types & NOTE_TYPES and not options.keep_notes else ""
+
+    def skip(tag) -> bool:
+        why = reason(tag)
+        if why:
+            coverage.dropped(coverage.visible_text(tag), why)  # the word account (no-op unless recording)
+        return bool(why)
     return skip
 
 
@@ -199,6 +235,7 @@ def read_epub(path, options: ReadOptions, book_name: str) -> Book:
         raise SnakebookError(f"cannot read the EPUB package ({type(exc).__name__}: {exc}); the file is damaged or not an EPUB.", book_name) from None
 
     titles = _meta(package, "title")
+    series, series_index, subtitle = _series_and_subtitle(package)
     book = Book(
         title=titles[0] if titles else book_name,
         authors=_meta(package, "creator"),
@@ -209,6 +246,9 @@ def read_epub(path, options: ReadOptions, book_name: str) -> Book:
         identifiers=_identifiers(package),
         cover=_cover(package),
         lexicon=_pls_lexicon(package),
+        subtitle=subtitle,
+        series=series,
+        series_index=series_index,
     )
 
     nav_names = {item.get_name() for item in _nav_items(package)}
@@ -221,13 +261,18 @@ def read_epub(path, options: ReadOptions, book_name: str) -> Book:
     skip = _skip_factory(options)
     for idref, linear in package.spine:
         item = package.get_item_with_id(idref)
-        if item is None or linear == "no" or item.get_name() in nav_names:
+        if item is None or not item.media_type.endswith(("xhtml+xml", "html")):
             continue
-        if not item.media_type.endswith(("xhtml+xml", "html")):
+        left_out = "contents" if item.get_name() in nav_names else "non-linear" if linear == "no" else ""
+        if left_out and not coverage.active():
             continue
         soup = parse_html(item.get_content())
         body = soup.body or soup
-        if epub_types(body) & SKIP_DOC_TYPES:
+        coverage.source(item.get_name(), coverage.visible_text(body))  # the word account (no-op unless recording)
+        if not left_out and epub_types(body) & SKIP_DOC_TYPES:
+            left_out = coverage.matter_reason(sorted(epub_types(body) & SKIP_DOC_TYPES)[0])
+        if left_out:
+            coverage.dropped(coverage.visible_text(body), left_out)
             continue
         name = item.get_name()
         first_block_of[name] = len(stream)

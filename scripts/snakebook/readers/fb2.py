@@ -13,9 +13,11 @@ import re
 import zipfile
 from pathlib import Path
 
+from .. import coverage
+from ..chaptertext import BREAK, SCENE_BREAK
 from ..errors import SnakebookError
 from ..model import Book, Cover
-from .html_text import SCENE_BREAK, Block, clean_inline
+from .html_text import Block, clean_inline
 from .options import ReadOptions
 from .safety import MAX_FILE_BYTES, check_file, check_xml, check_zip, xml_parser
 from .structure import Mark, build_chapters
@@ -143,10 +145,13 @@ def read_fb2(path, options: ReadOptions, book_name: str) -> Book:
             elif name == "empty-line":
                 continue
             elif name == "hr":
-                blocks.append(Block("break", SCENE_BREAK))
+                blocks.append(Block(BREAK, SCENE_BREAK))
 
-    for body in root.iterfind("{*}body"):
+    for number, body in enumerate(root.iterfind("{*}body"), start=1):
+        for part, child in enumerate(body, start=1):  # the word account (no-op unless recording)
+            coverage.source(f"body {number} {_local(child.tag)} {part}", " ".join(child.itertext()))
         if body.get("name") in ("notes", "comments") and not options.keep_notes:
+            coverage.dropped(" ".join(body.itertext()), "notes")
             continue
         if body.get("name") in ("notes", "comments"):
             marks.append(Mark(len(blocks), "Notes", 1))

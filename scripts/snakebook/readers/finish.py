@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 
+from ..chaptertext import plain_text
 from ..errors import SnakebookError
+from ..language import normalise_tag, text_language
 from ..model import Book
+from ..text.languages import chapter_title
 from .options import ReadOptions
 
 
@@ -16,8 +19,7 @@ def detect_language(book: Book) -> str | None:
     DetectorFactory.seed = 0
     chapters = book.chapters
     middle = chapters[len(chapters) // 3: len(chapters) // 3 + 3] or chapters
-    sample = " ".join(c.text[:4000] for c in middle)
-    sample = re.sub(r"^# .*$", "", sample, flags=re.MULTILINE)
+    sample = " ".join(plain_text(c.text[:4000], headings=False) for c in middle)
     if len(sample.strip()) < 20:
         return None
     try:
@@ -27,22 +29,17 @@ def detect_language(book: Book) -> str | None:
     return best.lang if best.prob >= 0.5 else None
 
 
-def normalise_language(code: str | None) -> str | None:
-    if not code:
-        return None
-    code = str(code).strip().replace("_", "-")
-    if not re.fullmatch(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*", code):
-        return None
-    parts = code.split("-")
-    return "-".join([parts[0].lower()] + [p.upper() if len(p) == 2 else p for p in parts[1:]])
-
-
 def finish_book(book: Book, options: ReadOptions, book_name: str) -> Book:
     book.chapters = [c for c in book.chapters if c.text.strip()]
     if not book.chapters:
         raise SnakebookError("no readable text was found in the book.", book_name)
-    for chapter in book.chapters:
-        chapter.title = re.sub(r"\s+", " ", chapter.title).strip() or "Untitled"
+    if options.language:
+        book.language = normalise_tag(options.language)
+    else:
+        book.language = normalise_tag(book.language) or normalise_tag(detect_language(book))
+    for number, chapter in enumerate(book.chapters, start=1):
+        # A chapter the book gives no title is named in the book's language, never in English alone.
+        chapter.title = re.sub(r"\s+", " ", chapter.title).strip() or chapter_title(text_language(book.language), number)
     seen: dict[str, int] = {}
     for chapter in book.chapters:
         key = chapter.title.lower()
@@ -50,8 +47,4 @@ def finish_book(book: Book, options: ReadOptions, book_name: str) -> Book:
         if seen[key] > 1:
             chapter.title = f"{chapter.title} ({seen[key]})"
     book.title = re.sub(r"\s+", " ", book.title or "").strip() or book_name
-    if options.language:
-        book.language = options.language
-    else:
-        book.language = normalise_language(book.language) or detect_language(book)
     return book

@@ -25,13 +25,20 @@ _LICENCE_WORDS = re.compile(
 
 def strip_text(text: str) -> str:
     """The body of a Project Gutenberg plain text, without its header, footer and licence."""
+    from .. import coverage  # the word account: what is left out, and why (no-op unless recording)
+
     start = START.search(text)
     if start:
+        coverage.dropped(text[:start.end()], "licence")
         text = text[start.end():]
     end = END.search(text)
     if end:
+        coverage.dropped(text[end.start():], "licence")
         text = text[: end.start()]
     if start:
+        produced = PRODUCED_BY.match(text)
+        if produced:
+            coverage.dropped(produced.group(0), "title page")
         text = PRODUCED_BY.sub("", text, count=1)
     return text
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from bs4 import BeautifulSoup, NavigableString, Tag, XMLParsedAsHTMLWarning
 
-from ..text.lexicon import make_hint
+from ..chaptertext import BREAK, SCENE_BREAK, join_elements, make_hint
 
 warnings.filterwarnings("ignore", category=XMLParsedAsHTMLWarning)
 
@@ -24,7 +24,6 @@ BLOCK_TAGS = {
 }
 HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 SKIP_TAGS = {"script", "style", "head", "title", "img", "svg", "math", "object", "video", "audio", "iframe", "noscript"}
-SCENE_BREAK = "* * *"
 
 
 def epub_types(tag: Tag) -> set[str]:
@@ -129,7 +128,7 @@ def iter_blocks(root: Tag, skip=None):
             return
         all_types = inherited_types | frozenset(types)
         if tag.name == "hr":
-            yield Block("break", SCENE_BREAK, _take_ids(), set(all_types))
+            yield Block(BREAK, SCENE_BREAK, _take_ids(), set(all_types))
             return
         if tag.name in HEADING_TAGS or tag.name in BLOCK_TAGS and tag.name not in ("body",) and not _has_block_child(tag):
             for sub in tag.find_all(id=True):
@@ -187,18 +186,5 @@ def parse_html(markup: bytes | str) -> BeautifulSoup:
 
 
 def blocks_to_text(blocks) -> str:
-    """Join blocks into the chapter text convention (see :class:`snakebook.model.Chapter`)."""
-    out: list[str] = []
-    for block in blocks:
-        if not block.text:
-            continue
-        if block.kind == "break":
-            if out and out[-1] != SCENE_BREAK:
-                out.append(SCENE_BREAK)
-        elif block.kind == "heading":
-            out.append("# " + block.text)
-        else:
-            out.append(block.text)
-    while out and out[-1] == SCENE_BREAK:
-        out.pop()
-    return "\n\n".join(out)
+    """Join blocks into chapter text (the format of :mod:`snakebook.chaptertext`)."""
+    return join_elements(blocks)

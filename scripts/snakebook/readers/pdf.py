@@ -10,6 +10,7 @@ import re
 import unicodedata
 from collections import Counter
 
+from .. import coverage
 from ..errors import SnakebookError
 from ..model import Book
 from .options import ReadOptions
@@ -37,9 +38,9 @@ def _clean_pages(pages: list[list[str]]) -> list[list[str]]:
         lines = list(lines)
         for _ in range(2):
             if lines and (PAGE_NUMBER.match(lines[0]) or _shape(lines[0]) in repeated):
-                lines.pop(0)
+                coverage.dropped(lines.pop(0), "running head")  # the word account (no-op unless recording)
             if lines and (PAGE_NUMBER.match(lines[-1]) or _shape(lines[-1]) in repeated):
-                lines.pop()
+                coverage.dropped(lines.pop(), "running head")
         out.append(lines)
     return out
 
@@ -101,7 +102,8 @@ def read_pdf(path, options: ReadOptions, book_name: str) -> Book:
         raise SnakebookError("the PDF has no text layer (it is scanned images); run OCR on it first, e.g. `ocrmypdf in.pdf out.pdf`.", book_name)
 
     pages = []
-    for text in raw_pages:
+    for number, text in enumerate(raw_pages, start=1):
+        coverage.source(f"page {number}", text)  # the word account (no-op unless recording)
         text = unicodedata.normalize("NFC", "".join(LIGATURES.get(c, c) for c in text)).replace("\u00ad", "")
         pages.append([line for line in text.split("\n") if line.strip()])
     pages = _clean_pages(pages)
@@ -111,6 +113,7 @@ def read_pdf(path, options: ReadOptions, book_name: str) -> Book:
     for lines in pages:
         for paragraph in _page_paragraphs(lines, width):
             if _is_caption(paragraph):
+                coverage.dropped(paragraph, "illustration caption")
                 continue
             # A paragraph cut by the page break continues on the next page.
             if paragraphs and re.search(r"[a-z,;]-?$", paragraphs[-1]) and re.match(r"[a-z]", paragraph):

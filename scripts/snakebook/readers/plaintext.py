@@ -15,7 +15,10 @@ import codecs
 import re
 from pathlib import Path
 
+from .. import coverage
+from ..chaptertext import BREAK, SCENE_BREAK
 from ..errors import SnakebookError
+from ..language import normalise_tag
 from ..model import Book
 from . import gutenberg
 from .html_text import Block
@@ -37,11 +40,18 @@ PAGE_REF = re.compile(r"(?:[\s.·]*(?:p\.|page|bladz\.?)?\s*\d+\.?|\s+[IVXLC]+\.
 
 
 def decode_text(data: bytes, book_name: str) -> str:
-    """Bytes to text: a BOM wins, then strict UTF-8, then charset-normalizer's best guess."""
+    """Bytes to text: a BOM wins, then UTF-16/32 without a BOM (told by where its zero bytes are), then strict
+    UTF-8, then charset-normalizer's best guess."""
     for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
                           (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
         if data.startswith(bom):
             return data.decode(encoding, errors="replace")
+    wide = _wide_encoding(data)
+    if wide:
+        try:
+            return data.decode(wide)
+        except UnicodeDecodeError:
+            pass
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -59,6 +69,36 @@ def decode_text(data: bytes, book_name: str) -> str:
         return data.decode(encoding)
     except (UnicodeDecodeError, LookupError):
         return data.decode(best.encoding, errors="replace")
+
+
+def _wide_encoding(data: bytes) -> str | None:
+    """UTF-32 or UTF-16 (and which byte order) for text without a byte-order mark, else None.
+
+    Such text is valid UTF-8 byte for byte when its letters are ASCII (a zero byte is a valid character),
+    so it must be recognised before UTF-8 is tried: text has no NUL characters, but UTF-16 of Latin or
+    Cyrillic text has a zero in one byte of many code units (always the same one of the pair), and UTF-32
+    has two zero bytes in every unit.
+    """
+    sample = data[:65536]
+    if len(sample) < 8 or b"\x00" not in sample:
+        return None
+    units4 = len(sample) // 4
+    if len(data) % 4 == 0 and units4:
+        zeros = [sum(1 for i in range(offset, units4 * 4, 4) if sample[i] == 0) / units4 for offset in range(4)]
+        if zeros[2] > 0.95 and zeros[3] > 0.95:
+            return "utf-32-le"
+        if zeros[0] > 0.95 and zeros[1] > 0.95:
+            return "utf-32-be"
+    if len(data) % 2:
+        return None
+    units = len(sample) // 2
+    even = sum(1 for i in range(0, units * 2, 2) if sample[i] == 0) / units
+    odd = sum(1 for i in range(1, units * 2, 2) if sample[i] == 0) / units
+    if odd > 0.05 and even < 0.01:
+        return "utf-16-le"
+    if even > 0.05 and odd < 0.01:
+        return "utf-16-be"
+    return None
 
 
 def normalise_newlines(text: str) -> str:
@@ -170,11 +210,12 @@ def split_text(text: str, options: ReadOptions) -> list:
     index_of: dict[int, int] = {}
     for i, (raw, _blanks) in enumerate(paras):
         if c_start <= i <= c_end:
+            coverage.dropped(raw, "contents")  # the word account (no-op unless recording)
             continue
         index_of[i] = len(blocks)
         body = paragraph_text(raw)
         if _scene_break(body):
-            blocks.append(Block("break", "* * *"))
+            blocks.append(Block(BREAK, SCENE_BREAK))
         elif any(i == c[0] for c in chosen):
             blocks.append(Block("heading", " ".join(body.split("\n")), level=1))
         else:
@@ -187,6 +228,7 @@ def split_text(text: str, options: ReadOptions) -> list:
         if first_after is not None:
             blocks_before = sum(len(b.text) for b in blocks[:first_after])
             if blocks_before < 3000:
+                coverage.dropped("\n".join(b.text for b in blocks[:first_after]), "title page")
                 blocks = blocks[first_after:]
                 marks = [Mark(m.position - first_after, m.title, m.depth) for m in marks if m.position >= first_after]
     return build_chapters(blocks, marks, options)
@@ -195,6 +237,7 @@ def split_text(text: str, options: ReadOptions) -> list:
 def read_text(path, options: ReadOptions, book_name: str) -> Book:
     check_file(path, book_name)
     text = normalise_newlines(decode_text(Path(path).read_bytes(), book_name))
+    coverage.source(Path(path).name, text)  # the word account (no-op unless recording)
     meta = {}
     for key in ("Title", "Author", "Language", "Release Date"):
         match = re.search(rf"^{key}:\s*(.+)$", text[:5000], re.MULTILINE)
@@ -204,17 +247,6 @@ def read_text(path, options: ReadOptions, book_name: str) -> Book:
     chapters = split_text(body, options)
     if not chapters:
         raise SnakebookError("the text file has no readable text.", book_name)
-    language = _language_code(meta.get("Language"))
+    language = normalise_tag(meta.get("Language"))
     return Book(title=meta.get("Title") or Path(path).stem, authors=[meta["Author"]] if meta.get("Author") else [],
                 language=language, chapters=chapters, date=meta.get("Release Date"))
-
-
-_LANGUAGE_NAMES = {"english": "en", "dutch": "nl", "german": "de", "french": "fr", "spanish": "es", "italian": "it",
-                   "portuguese": "pt", "russian": "ru", "finnish": "fi", "swedish": "sv", "danish": "da", "latin": "la",
-                   "polish": "pl", "greek": "el", "hungarian": "hu", "chinese": "zh", "japanese": "ja", "arabic": "ar"}
-
-
-def _language_code(name: str | None) -> str | None:
-    if not name:
-        return None
-    return _LANGUAGE_NAMES.get(name.strip().lower().split()[0], None)

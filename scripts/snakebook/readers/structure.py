@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .. import coverage
 from ..model import Chapter
 from . import gutenberg
 from .html_text import Block, blocks_to_text
@@ -76,7 +77,7 @@ def _drop_title_headings(blocks: list[Block], title: str) -> tuple[list[Block], 
     if out and out[0].kind == "heading" and norm(out[0].text) and (norm(out[0].text) in wanted or wanted in norm(out[0].text)):
         if len(norm(out[0].text)) > len(wanted) and wanted:
             title = clean_title(out[0].text)
-        out.pop(0)
+        coverage.dropped(out.pop(0).text, "heading replaced by the title")
         while out and (not out[0].text or out[0].kind == "break"):
             out.pop(0)
         if LABEL_TITLE.match(title.strip()) and out and out[0].kind == "heading" and len(out[0].text) <= 80 \
@@ -124,6 +125,11 @@ def _regions(blocks: list[Block], marks: list[Mark]) -> list[_Region]:
     return regions
 
 
+def _left_out(region: _Region, reason: str) -> None:
+    """Tell the word account (snakebook.coverage) that a region is not read, and why."""
+    coverage.dropped("\n".join(b.text for b in region.blocks), reason)
+
+
 def _clean_regions(regions: list[_Region], options: ReadOptions) -> list[Chapter]:
     """Drop front/back matter and empty regions, fold heading-only regions forward, make chapters."""
     titles = {norm(r.title) for r in regions if r.title}
@@ -134,11 +140,14 @@ def _clean_regions(regions: list[_Region], options: ReadOptions) -> list[Chapter
             continue
         title = region.title
         if title and SKIP_TITLES.match(norm(title)) and not (region.depth == 0 and text_chars > SUBSTANTIAL_CHARS * 5):
+            _left_out(region, coverage.matter_reason(title))
             continue
         if title and NOTES_TITLES.match(norm(title)) and not options.keep_notes and _body_chars(region.blocks) < 20000:
+            _left_out(region, "notes")
             continue
         body = "\n".join(b.text for b in region.blocks)
         if gutenberg.is_licence(body) or is_contents(region.blocks, titles - {norm(title)}):
+            _left_out(region, "licence" if gutenberg.is_licence(body) else "contents")
             continue
         kept.append(region)
 
@@ -146,9 +155,9 @@ def _clean_regions(regions: list[_Region], options: ReadOptions) -> list[Chapter
     while kept and (sum(len(b.text) for b in kept[0].blocks) < TITLE_PAGE_CHARS or _body_chars(kept[0].blocks) < 300) and any(
         sum(len(b.text) for b in r.blocks) >= SUBSTANTIAL_CHARS for r in kept[1:]
     ):
-        kept.pop(0)
+        _left_out(kept.pop(0), "title page")
     if kept and kept[0].depth == 0 and sum(len(b.text) for b in kept[0].blocks) < SUBSTANTIAL_CHARS and len(kept) > 1:
-        kept.pop(0)
+        _left_out(kept.pop(0), "title page")
 
     chapters: list[Chapter] = []
     carry: list[Block] = []
@@ -165,7 +174,8 @@ def _clean_regions(regions: list[_Region], options: ReadOptions) -> list[Chapter
         body = carry + own
         carry = []
         if not title:
-            title = next((b.text for b in body if b.kind == "heading"), "") or f"Chapter {len(chapters) + 1}"
+            # No heading either: left empty, finish_book names it in the book's language ("Chapitre 3").
+            title = next((b.text for b in body if b.kind == "heading"), "")
         text = blocks_to_text(body)
         if text.strip():
             chapters.append(Chapter(title=title, text=text))

@@ -48,6 +48,9 @@ class LanguageWords:
     time_word: str  # how "10:30" is read: "{h} {m}" pattern words
     months: tuple[str, ...] = ()
     letters: dict[str, str] = field(default_factory=dict)  # how to spell a letter in an acronym, when not itself
+    # abbreviations (keys of ``abbreviations``) that end a list or a name and so may end a sentence: before a
+    # capital their dot is also the full stop ("... einen Markt usw. Er wohnte ...")
+    sentence_final: tuple[str, ...] = ()
 
 
 EN = LanguageWords(
@@ -113,6 +116,7 @@ EN = LanguageWords(
     months=("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
             "November", "December", "Jan.", "Feb.", "Mar.", "Apr.", "Jun.", "Jul.", "Aug.", "Sept.", "Sep.",
             "Oct.", "Nov.", "Dec."),
+    sentence_final=("etc.", "Co.", "Bros.", "Ltd.", "Inc.", "Esq.", "Jr.", "Sr.", "a.m.", "p.m.", "A.D.", "B.C."),
 )
 
 FR = LanguageWords(
@@ -159,6 +163,7 @@ FR = LanguageWords(
                     "lettre", "psaume", "article", "annexe", "leçon", "chap.", "t.", "vol.", "p.", "page",
                     "planche", "tableau", "figure", "fig.", "titre", "numéro"),
     time_word="heures",
+    sentence_final=("etc.", "J.-C.", "Cie", "Cie."),
 )
 
 DE = LanguageWords(
@@ -174,7 +179,7 @@ DE = LanguageWords(
     money_and="und",
     abbreviations={
         "z. B.": "zum Beispiel", "z.B.": "zum Beispiel", "d. h.": "das heißt", "d.h.": "das heißt",
-        "usw.": "und so weiter", "u. s. w.": "und so weiter", "bzw.": "beziehungsweise", "ca.": "circa",
+        "usw.": "und so weiter", "u. s. w.": "und so weiter", "u.s.w.": "und so weiter", "bzw.": "beziehungsweise", "ca.": "circa",
         "vgl.": "vergleiche", "u. a.": "unter anderem", "u.a.": "unter anderem", "etc.": "et cetera",
         "v. Chr.": "vor Christus", "n. Chr.": "nach Christus", "Jh.": "Jahrhundert", "z. T.": "zum Teil",
         "z.T.": "zum Teil", "evtl.": "eventuell", "ggf.": "gegebenenfalls", "inkl.": "inklusive",
@@ -202,6 +207,7 @@ DE = LanguageWords(
                     "psalm", "artikel", "anhang", "lektion", "kap.", "bd.", "s.", "seite", "tafel", "abb.",
                     "abbildung", "titel", "nummer", "nr."),
     time_word="Uhr",
+    sentence_final=("usw.", "u. s. w.", "u.s.w.", "etc.", "v. Chr.", "n. Chr."),
 )
 
 ES = LanguageWords(
@@ -244,6 +250,7 @@ ES = LanguageWords(
                     "carta", "salmo", "artículo", "apéndice", "lección", "cap.", "vol.", "p.", "pág.", "página",
                     "lámina", "tabla", "figura", "título", "número"),
     time_word="",
+    sentence_final=("etc.", "a. C.", "d. C.", "a.C.", "d.C.", "EE. UU.", "EE.UU.", "Cía."),
 )
 
 NL = LanguageWords(
@@ -290,6 +297,7 @@ NL = LanguageWords(
                     "zang", "brief", "psalm", "artikel", "bijlage", "les", "hfdst.", "hfst.", "dl.", "blz.",
                     "bladzijde", "plaat", "tabel", "figuur", "titel", "nummer", "nr."),
     time_word="uur",
+    sentence_final=("enz.", "e.d.", "etc.", "v.Chr.", "n.Chr.", "v. Chr.", "n. Chr."),
 )
 
 LANGUAGES: dict[str, LanguageWords] = {words.code: words for words in (EN, FR, DE, ES, NL)}
@@ -298,3 +306,21 @@ LANGUAGES: dict[str, LanguageWords] = {words.code: words for words in (EN, FR, D
 def words_for(language: str) -> LanguageWords:
     """The vocabulary of ``language`` (a base code such as ``fr``); English for unknown languages."""
     return LANGUAGES.get(language, EN)
+
+
+# The word for "chapter" in titles the pipeline makes up (a chapter the book gives no title), in more
+# languages than the full tables above: a made-up title is always in the book's language.
+CHAPTER_WORDS = {
+    "en": "Chapter", "fr": "Chapitre", "de": "Kapitel", "es": "Capítulo", "nl": "Hoofdstuk", "it": "Capitolo",
+    "pt": "Capítulo", "ca": "Capítol", "gl": "Capítulo", "ro": "Capitolul", "la": "Caput", "ru": "Глава",
+    "uk": "Розділ", "be": "Раздзел", "bg": "Глава", "sr": "Поглавље", "pl": "Rozdział", "cs": "Kapitola",
+    "sk": "Kapitola", "sl": "Poglavje", "hr": "Poglavlje", "sv": "Kapitel", "da": "Kapitel", "no": "Kapittel",
+    "nb": "Kapittel", "nn": "Kapittel", "is": "Kafli", "fi": "Luku", "et": "Peatükk", "el": "Κεφάλαιο",
+    "tr": "Bölüm", "eo": "Ĉapitro", "cy": "Pennod", "ga": "Caibidil", "af": "Hoofstuk", "id": "Bab", "ms": "Bab",
+}
+
+
+def chapter_title(language: str | None, number: int) -> str:
+    """The title of chapter ``number`` for a chapter the book gives none, in ``language`` (a base code):
+    ``Chapitre 3``; normalisation then says the number in that language. English when the word is unknown."""
+    return f"{CHAPTER_WORDS.get(language or 'en', CHAPTER_WORDS['en'])} {number}"

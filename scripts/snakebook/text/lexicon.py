@@ -18,7 +18,7 @@ An entry written all in lower case matches any capitalisation; an entry with
 capitals matches only as written. Entries may contain dots or symbols
 ("Va.", "℔").
 
-Inline hints (see :class:`snakebook.model.Chapter`): ``⟦printed|phonemes⟧``
+Inline hints (see :mod:`snakebook.chaptertext`, which writes and reads them): ``⟦printed|phonemes⟧``
 in chapter text, written by the EPUB reader from ``ssml:ph`` attributes.
 """
 
@@ -30,10 +30,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree
 
+from ..chaptertext import HINT_CLOSE, HINT_OPEN
 from ..errors import SnakebookError
 
-HINT = re.compile(r"⟦([^⟦⟧|]*)\|([^⟦⟧]*)⟧")
-HINT_OPEN, HINT_CLOSE = "⟦", "⟧"
 PLS_NS = "{http://www.w3.org/2005/01/pronunciation-lexicon}"
 
 
@@ -41,18 +40,6 @@ PLS_NS = "{http://www.w3.org/2005/01/pronunciation-lexicon}"
 class Entry:
     say: str | None = None
     phonemes: str | None = None
-
-
-def make_hint(printed: str, phonemes: str) -> str:
-    """The inline hint for ``printed`` said as ``phonemes`` (IPA)."""
-    clean = re.sub(r"[⟦⟧|\s]+", " ", phonemes).strip()
-    printed = re.sub(r"[⟦⟧|]", "", printed)
-    return f"{HINT_OPEN}{printed}|{clean}{HINT_CLOSE}" if clean and printed.strip() else printed
-
-
-def strip_hints(text: str) -> str:
-    """Chapter text without hints: what a reader of the page sees."""
-    return HINT.sub(lambda m: m.group(1), text)
 
 
 def parse_pls(data: bytes | str) -> dict[str, dict]:
@@ -152,7 +139,7 @@ class Lexicon:
         if entries:
             words = sorted({*exact, *folded}, key=len, reverse=True)
             alternation = "|".join(re.escape(w) for w in words)
-            self._pattern = re.compile(rf"(?<![\w⟦])(?:{alternation})(?![\w⟧])", re.IGNORECASE)
+            self._pattern = re.compile(rf"(?<![\w{HINT_OPEN}])(?:{alternation})(?![\w{HINT_CLOSE}])", re.IGNORECASE)
 
     def __bool__(self) -> bool:
         return bool(self.entries)

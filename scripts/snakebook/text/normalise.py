@@ -177,7 +177,8 @@ class _Steps:
             text = re.sub(r"(?<=[a-z] )St\.(?!\s+[A-Z])", lambda m: _keep_final_dot("Street", m, text), text)
         text = self.title_re.sub(lambda m: w.titles[m.group(0)], text)
         if self.abbr_re is not None:
-            text = self.abbr_re.sub(lambda m: _keep_final_dot(w.abbreviations[m.group(0)], m, text), text)
+            text = self.abbr_re.sub(lambda m: _keep_final_dot(w.abbreviations[m.group(0)], m, text,
+                                                              capital=m.group(0) in w.sentence_final), text)
         return text
 
     # ---- money

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 
-from .lexicon import HINT, Entry, Lexicon, ipa_for_espeak, lexicon_entries
+from ..chaptertext import HINT
+from ..language import text_language
+from .lexicon import Entry, Lexicon, ipa_for_espeak, lexicon_entries
 from .normalise import TextOptions, normalise
-from .sentences import base_language
 
 PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
 
@@ -27,7 +28,7 @@ def make_preparer(language: str | None, settings: dict | None, *, phonemes: bool
     """
     settings = settings or {}
     text_config = dict(settings.get("text") or {})
-    lang = base_language(language or settings.get("language"))
+    lang = text_language(language or settings.get("language"))
     options = TextOptions.from_config(text_config)
     entries: dict[str, Entry] = {}
     entries.update(lexicon_entries(book_lexicon))

@@ -5,18 +5,17 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from ..chaptertext import inside_hint
+from ..language import text_language
+from .languages import words_for
+
 PYSBD_LANGUAGES = {
     "en", "hi", "mr", "zh", "es", "am", "ar", "hy", "bg", "ur", "ru", "pl", "fa", "nl", "da", "fr",
     "my", "el", "it", "ja", "de", "kk", "sk",
 }
 CLAUSE_BREAK = re.compile(r"(?:(?<=[,;:\u2014\u2013)\]])|(?<=\.\.\.))\s+|\s+(?=[\u2014\u2013(])|(?<=[，、；：])")
 PHONEME_BLOCK = re.compile(r"\[\[.*?\]\]")
-HINT_OPEN, HINT_CLOSE = "\u27e6", "\u27e7"  # ⟦printed|phonemes⟧, see snakebook.text.lexicon
 BLOCK_SPACE = "\ue0ff"  # stands for a space inside [[ phonemes ]] while chunking: a block is never cut
-
-
-def base_language(language: str | None) -> str:
-    return (language or "en").replace("_", "-").split("-")[0].lower()
 
 
 @lru_cache(maxsize=16)
@@ -31,14 +30,39 @@ def split_sentences(text: str, language: str | None = None) -> list[str]:
     text = text.strip()
     if not text:
         return []
-    pieces = [s for s in _segmenter(base_language(language)).segment(text) if s.strip()]
-    return [piece.strip() for piece in _rejoin(text, pieces)]
+    language = text_language(language)
+    pieces = [s for s in _segmenter(language).segment(text) if s.strip()]
+    return [part.strip() for piece in _rejoin(text, pieces) for part in _split_after_final_abbreviations(piece, language)
+            if part.strip()]
+
+
+@lru_cache(maxsize=16)
+def _final_abbreviation(language: str) -> re.Pattern | None:
+    words = words_for(language)
+    if words.code != language or not words.sentence_final:
+        return None
+    alternation = "|".join(re.escape(a) for a in sorted(words.sentence_final, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternation})(?=\s+[\"'“‘«„¿¡(\[]*(\w))")
+
+
+def _split_after_final_abbreviations(sentence: str, language: str) -> list[str]:
+    """Where a sentence ends at an abbreviation pysbd takes for a mid-sentence one ("usw. Er wohnte"):
+    after one of the language's sentence-final abbreviations, before a capital (maybe behind a quote)."""
+    pattern = _final_abbreviation(language)
+    if pattern is None:
+        return [sentence]
+    parts, start = [], 0
+    for match in pattern.finditer(sentence):
+        if match.group(1).isupper() and not inside_hint(sentence[:match.end()]):
+            parts.append(sentence[start:match.end()])
+            start = match.end()
+    return [*parts, sentence[start:]]
 
 
 def _continues(previous: str, following: str) -> bool:
     """Whether pysbd split where no sentence ends: inside a hint ("⟦N.|nɔrθ⟧") or before a lower-case
     word or a comma (after an abbreviation it does not know: "59,265 sq. m., of which")."""
-    if previous.count(HINT_OPEN) > previous.count(HINT_CLOSE):
+    if inside_hint(previous):
         return True
     first = following.lstrip()[:1]
     return bool(first) and (first.islower() or first in ",;:)]")

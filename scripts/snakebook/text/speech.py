@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..chaptertext import BREAK, HEADING, parse
 from .sentences import chunk_sentence, merge_fragments, split_sentences
-
-SCENE_BREAK = "* * *"
 
 
 @dataclass(frozen=True)
@@ -34,6 +33,7 @@ class Pauses:
 class Utterance:
     text: str
     pause_after_ms: int
+    source: str = ""  # the book's text this utterance starts (captions); "" for the rest of a split sentence
 
 
 def _add_pause(utterances: list[Utterance], pause_ms: int) -> None:
@@ -49,12 +49,32 @@ def _speak_block(text: str, language: str | None, max_chars: int, pause_ms: int,
     """Utterances of a block; a piece that does not end its sentence is followed by the shorter clause pause."""
     clause_ms = min(pause_ms, Pauses.clause) if clause_ms is None else clause_ms
     pieces: list[str] = []
+    sources: list[str] = []  # book text of the sentence each piece starts, "" for continuations
     for sentence in split_sentences(text, language):
-        sentence = prepare(sentence)
-        if sentence.strip():
-            pieces.extend(chunk_sentence(sentence.strip(), max_chars))
-    return [Utterance(piece, pause_ms if SENTENCE_END.search(piece) else clause_ms)
-            for piece in merge_fragments(pieces, max_chars)]
+        spoken = prepare(sentence)
+        if spoken.strip():
+            chunks = chunk_sentence(spoken.strip(), max_chars)
+            pieces.extend(chunks)
+            sources.extend([sentence.strip()] + [""] * (len(chunks) - 1))
+    merged = merge_fragments(pieces, max_chars)
+    return [Utterance(piece, pause_ms if SENTENCE_END.search(piece) else clause_ms, source)
+            for piece, source in zip(merged, _merged_sources(pieces, sources, merged), strict=True)]
+
+
+def _merged_sources(pieces: list[str], sources: list[str], merged: list[str]) -> list[str]:
+    """The book text of each merged piece: the sources of the pieces it was made of, joined."""
+    out: list[str] = []
+    index = 0
+    for piece in merged:
+        parts: list[str] = []
+        length = -1
+        while index < len(pieces) and length < len(piece):
+            length += len(pieces[index]) + 1
+            if sources[index]:
+                parts.append(sources[index])
+            index += 1
+        out.append(" ".join(parts))
+    return out
 
 
 def plan_utterances(
@@ -76,19 +96,16 @@ def plan_utterances(
     if title and title.strip():
         utterances.extend(_speak_block(title, language, max_chars, pauses.sentence, prepare, pauses.clause))
         _add_pause(utterances, pauses.after_title)
-    for paragraph in text.split("\n\n"):
-        paragraph = paragraph.strip()
-        if not paragraph:
-            continue
-        if paragraph == SCENE_BREAK:
+    for element in parse(text):
+        if element.kind == BREAK:
             _add_pause(utterances, pauses.scene_break)
             continue
-        if paragraph.startswith("# "):
+        if element.kind == HEADING:
             _add_pause(utterances, pauses.heading)
-            utterances.extend(_speak_block(paragraph[2:], language, max_chars, pauses.sentence, prepare, pauses.clause))
+            utterances.extend(_speak_block(element.text, language, max_chars, pauses.sentence, prepare, pauses.clause))
             _add_pause(utterances, pauses.heading)
             continue
-        lines = [line for line in paragraph.split("\n") if line.strip()]
+        lines = element.lines
         for number, line in enumerate(lines):
             block = _speak_block(line, language, max_chars, pauses.sentence, prepare, pauses.clause)
             utterances.extend(block)

@@ -1,0 +1,144 @@
+"""`snakemake --report` for a small two-book library, opened in a real headless browser (Chromium).
+
+The screenshots are kept as test artefacts in ``$SNAKEBOOK_TEST_ARTIFACTS`` (default ``test-artifacts/``
+at the repository root): ``report-landing.png`` and one ``report-book-<book>.png`` per book.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import shutil
+import zipfile
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+from helpers import ROOT, ffprobe, short_book_entry, snakemake, write_tiny_epub
+
+import snakebook.report as report_module
+
+pytestmark = pytest.mark.slow
+
+ALICE = "Alice's Adventures in Wonderland"
+FRENCH_TITLE = "Le Petit Chat"
+FRENCH = [("Le premier jour", ["Le chat dort au soleil, pendant que le chien aboie dans la cour de la ferme.",
+                               "La fermière appelle les poules, qui courent vers elle en criant très fort."])]
+ARTIFACTS = Path(os.environ.get("SNAKEBOOK_TEST_ARTIFACTS") or ROOT / "test-artifacts")
+
+
+def chromium_binary() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory, shared_cache):
+    """Two books in two languages: one chapter of Alice (Piper, English, with a cover), a French book (espeak-ng)."""
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("needs espeak-ng (apt-get install espeak-ng)")
+    workdir = tmp_path_factory.mktemp("report")
+    french = write_tiny_epub(workdir / "petit-chat.epub", FRENCH, language="fr", title=FRENCH_TITLE)
+    books = [short_book_entry(name="alice", drop_chapters=[1, 2, 3, 4, 5, 6, 8, 9, 10]),
+             {"path": str(french), "name": "petit-chat", "engine": "espeak"}]
+    config = {"books": books, "cache_dir": str(shared_cache)}
+    snakemake(workdir, config=config)
+    for name in ("report.html", "report.zip"):
+        snakemake(workdir, "--report", str(workdir / name), config=config)
+    return workdir
+
+
+def test_report_files_and_book_pages(library):
+    html_report = library / "report.html"
+    assert 1_000_000 < html_report.stat().st_size < 15_000_000  # Snakemake's viewer (~3 MB) + two small books
+    with zipfile.ZipFile(library / "report.zip") as archive:
+        names = archive.namelist()
+    assert any(name.endswith("/report.html") for name in names)
+    assert sum(name.endswith("book.html") for name in names) == 2
+
+    out = library / "results" / "alice"
+    page = (out / "report" / "book.html").read_text(encoding="utf-8")
+    info = json.loads((out / "book.json").read_text())
+    assert f"<h1>{ALICE.replace(chr(39), '&#x27;')}</h1>" in page and "Lewis Carroll" in page
+    assert 'class="cover"' in page and 'src="data:image/jpeg;base64,' in page  # the EPUB's cover, scaled
+    for chapter in info["chapters"]:  # the chapter table from chapters.tsv, and a player per chapter
+        assert f"<td>{chapter['title']}</td>" in page
+    assert page.count("<audio ") == len(info["chapters"])
+    spoken = (out / "speech" / "001.txt").read_text(encoding="utf-8").splitlines()
+    assert all(line.replace("'", "&#x27;") in page for line in spoken[:5])  # the spoken text beside the audio
+    for plot in ("durations", "speed", "cache", "cover"):
+        root = ElementTree.parse(out / "report" / f"{plot}.svg").getroot()
+        assert root.tag.endswith("svg")
+    assert "Chapter durations" in (out / "report" / "durations.svg").read_text()
+    assert "http" not in re.sub(r'xmlns(:\w+)?="[^"]*"', "", (out / "report" / "speed.svg").read_text()).replace(
+        "http://www.w3.org", "")  # nothing fetched from the network
+
+
+def test_big_books_get_excerpts(library, tmp_path, monkeypatch):
+    """Past FULL_AUDIO_SECONDS of audio, each chapter's player holds only its first EXCERPT_SECONDS."""
+    monkeypatch.setattr(report_module, "FULL_AUDIO_SECONDS", 30)
+    monkeypatch.chdir(library)  # book.json names the cover relative to the working directory
+    report_module.write_book_report("alice", "results", tmp_path)
+    page = (tmp_path / "book.html").read_text(encoding="utf-8")
+    uri = re.search(r'<audio [^>]*src="data:audio/ogg;base64,([^"]+)"', page).group(1)
+    (tmp_path / "player.ogg").write_bytes(base64.b64decode(uri))
+    seconds = float(ffprobe(tmp_path / "player.ogg")["format"]["duration"])
+    assert abs(seconds - report_module.EXCERPT_SECONDS) < 1
+    assert f"The first {report_module.EXCERPT_SECONDS} s of each chapter" in page
+
+
+def open_book_page(page, title: str):
+    """From the report's start page: Results -> the book -> 1. Listen -> view; return the page's frame."""
+    page.get_by_role("link", name="Results").first.click()
+    page.get_by_role("link", name=title, exact=True).click()
+    page.get_by_role("link", name="1. Listen").click()
+    page.locator("tr", has_text="the book: chapters, players, spoken text").first.locator("a").first.click()
+    page.wait_for_function("() => Array.from(document.querySelectorAll('iframe')).length > 0")
+    frame = next(frame for frame in page.frames if frame != page.main_frame)
+    frame.wait_for_load_state()
+    return frame
+
+
+@pytest.mark.parametrize("kind", ["html", "zip"])
+def test_report_in_headless_chromium(library, tmp_path, kind):
+    binary = chromium_binary()
+    if binary is None:
+        pytest.skip("needs Chromium (apt-get install chromium; `make browser`)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="needs playwright (envs/dev.txt)")
+    if kind == "html":
+        start = library / "report.html"
+    else:
+        with zipfile.ZipFile(library / "report.zip") as archive:
+            archive.extractall(tmp_path)
+        start = next(tmp_path.glob("*/report.html"))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    errors: list[str] = []
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=binary, headless=True,
+                                             args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.on("pageerror", lambda error: errors.append(f"page error: {error}"))
+            page.on("console", lambda message: errors.append(f"console: {message.text}")
+                    if message.type == "error" else None)
+            for title, book in ((ALICE, "alice"), (FRENCH_TITLE, "petit-chat")):
+                page.goto(start.as_uri())
+                page.get_by_text(FRENCH_TITLE).first.wait_for()
+                landing = page.inner_text("body")
+                assert ALICE in landing and FRENCH_TITLE in landing  # both titles on the start page
+                if book == "alice":
+                    page.screenshot(path=str(ARTIFACTS / f"report-landing-{kind}.png"))
+                frame = open_book_page(page, title)
+                frame.wait_for_function(
+                    "() => { const a = document.querySelector('audio');"
+                    " return a !== null && a.readyState >= 1 && isFinite(a.duration) && a.duration > 0; }",
+                    timeout=30_000)
+                durations = frame.evaluate("() => Array.from(document.querySelectorAll('audio')).map(a => a.duration)")
+                assert durations and all(d > 1 for d in durations)
+                assert title in frame.inner_text("body")
+                page.screenshot(path=str(ARTIFACTS / f"report-book-{book}-{kind}.png"))
+        finally:
+            browser.close()
+    assert errors == []
+    assert (ARTIFACTS / f"report-book-alice-{kind}.png").stat().st_size > 10_000
