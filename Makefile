@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 CORES ?= all
 
-.PHONY: setup system-deps audiobook test lint format coqui slurm bench clean cache-stats cache-prune
+.PHONY: setup system-deps audiobook test lint format coqui slurm browser bench clean cache-stats cache-prune
 
 # The runtime set (envs/requirements.txt), the test and style tools (envs/dev.txt) and the snakebook package
 # itself (pyproject.toml; editable, so the rules, the tests and cluster jobs sharing this venv see the working
@@ -67,6 +67,13 @@ $(VENV)/.slurm-installed: $(VENV)/.installed envs/slurm.txt
 	touch $@
 
 slurm: $(VENV)/.slurm-installed
+
+# Chromium for tests/test_report.py (opens the Snakemake report headless, through Playwright from envs/dev.txt).
+# Debian's package as root; elsewhere the test skips and says so.
+browser:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+	  || echo "note: chromium not installed: tests/test_report.py's browser test will skip"
 
 # Benchmarks (minutes; see README "Performance"): one markdown table on stdout, JSON in results/bench/.
 # BENCH_ARGS="--quick" for the small configurations only, "--full" adds the Christmas Carol and 3,000 chapters.

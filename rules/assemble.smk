@@ -15,6 +15,8 @@ rule measure_loudness:
         "../envs/base.yaml"
     resources:
         mem_mb=300,
+    params:
+        loudness=lambda wildcards: BOOKS[wildcards.book].output.loudness,
     script:
         "../scripts/measure_loudness.py"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from finished_outputs import espeak_book, piper_book  # noqa: F401  (finished books of the output tests)
 
 
 @pytest.fixture(scope="session")

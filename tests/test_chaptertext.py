@@ -38,8 +38,7 @@ ELEMENTS = [
 
 def test_written_text_reads_back_as_the_same_elements():
     text = join_elements(ELEMENTS)
-    assert text == ("# The First Part\n\nProse, with a hint: ⟦Nth|ɛnθ⟧.\n\n* * *\n\n"
-                    "A verse line,\nand the next one.")
+    assert text == ("# The First Part\n\nProse, with a hint: ⟦Nth|ɛnθ⟧.\n\n* * *\n\nA verse line,\nand the next one.")
     elements = parse(text)
     assert [e.kind for e in elements] == [HEADING, PARAGRAPH, BREAK, PARAGRAPH]
     assert elements[0].text == "The First Part"
@@ -50,8 +49,12 @@ def test_written_text_reads_back_as_the_same_elements():
 def test_parse_is_lenient_about_hand_edited_files():
     text = "# Heading\n\n \nFirst paragraph.\n  \t\n* * *\n\nLast line one\n  \nLast line two\n"
     assert [(e.kind, e.text) for e in parse(text)] == [
-        (HEADING, "Heading"), (PARAGRAPH, "First paragraph."), (BREAK, ""),
-        (PARAGRAPH, "Last line one"), (PARAGRAPH, "Last line two")]
+        (HEADING, "Heading"),
+        (PARAGRAPH, "First paragraph."),
+        (BREAK, ""),
+        (PARAGRAPH, "Last line one"),
+        (PARAGRAPH, "Last line two"),
+    ]
 
 
 def test_hints_and_plain_text():
@@ -64,7 +67,9 @@ def test_hints_and_plain_text():
     assert plain_text(text, headings=False) == "One two three. four five"
     # a splitter never cuts inside a hint, even at a dot
     assert split_sentences("He went ⟦N. W.|nɔrθ wɛst⟧ at dawn. Then home.", "en") == [
-        "He went ⟦N. W.|nɔrθ wɛst⟧ at dawn.", "Then home."]
+        "He went ⟦N. W.|nɔrθ wɛst⟧ at dawn.",
+        "Then home.",
+    ]
 
 
 def test_file_round_trip_is_atomic_and_ends_with_one_newline(tmp_path):
@@ -77,13 +82,22 @@ def test_file_round_trip_is_atomic_and_ends_with_one_newline(tmp_path):
 
 def test_readers_write_what_speech_planning_reads():
     """Both sides of the contract: a reader's blocks -> text -> the pauses text preparation plans."""
-    text = blocks_to_text([Block("heading", "Part One"), Block("p", "First line,\nsecond line"),
-                           Block("break", SCENE_BREAK), Block("p", "After the break.")])
+    text = blocks_to_text(
+        [
+            Block("heading", "Part One"),
+            Block("p", "First line,\nsecond line"),
+            Block("break", SCENE_BREAK),
+            Block("p", "After the break."),
+        ]
+    )
     pauses = Pauses()
     _lead, utterances = plan_utterances(None, text, language="en", max_chars=400, pauses=pauses)
     assert [(u.text, u.pause_after_ms) for u in utterances] == [
-        ("Part One", pauses.heading), ("First line,", pauses.line), ("second line", pauses.scene_break),
-        ("After the break.", pauses.chapter_end)]
+        ("Part One", pauses.heading),
+        ("First line,", pauses.line),
+        ("second line", pauses.scene_break),
+        ("After the break.", pauses.chapter_end),
+    ]
 
 
 def test_extraction_writes_chapter_files_in_the_format(tmp_path):

@@ -12,12 +12,11 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import yaml
-from helpers import ROOT, VENV_BIN, short_book_entry, snakemake
+from helpers import ROOT, VENV_BIN, short_book_entry, snakemake, wait_for
 
 from snakebook import cluster
 from snakebook.errors import SnakebookError
@@ -91,6 +90,86 @@ def test_job_placement_names_slurm_job_and_gpus():
     line = cluster.job_placement({"SLURM_JOB_ID": "42", "CUDA_VISIBLE_DEVICES": "1"})
     assert "SLURM_JOB_ID=42" in line and "CUDA_VISIBLE_DEVICES=1" in line
     assert "SLURM_JOB_ID=- CUDA_VISIBLE_DEVICES=-" in cluster.job_placement({})
+
+
+def test_job_placement_names_workstation_and_ssh_connection():
+    line = cluster.job_placement({"SNAKEBOOK_WORKSTATION": "ws1", "SSH_CONNECTION": "10.0.0.1 5000 10.0.0.2 22",
+                                  "CUDA_VISIBLE_DEVICES": "0"})
+    assert "workstation=ws1 ssh=10.0.0.1,5000,10.0.0.2,22 SLURM_JOB_ID=- CUDA_VISIBLE_DEVICES=0" in line
+
+
+# ---- SLURM: resources against the partition's nodes (the real cluster: tests/test_slurm.py) -------------------
+
+def test_gres_and_time_parsing():
+    assert [cluster.gres_gpus(g) for g in ("gpu:2", "gpu:a100:4(S:0-1)", "gpu:2,shard:8", "(null)", "")] == \
+        [2, 4, 2, 0, 0]
+    assert [cluster.slurm_minutes(t) for t in ("30", "2:00:00", "1-12:00:00", "UNLIMITED", "infinite")] == \
+        [30, 120, 2160, None, None]
+
+
+SMALL = ([cluster.Node("n1", cpus=2, mem_mb=4000, gpus=2), cluster.Node("n2", cpus=8, mem_mb=2000, gpus=0)], 60)
+SYNTH = {"slurm_partition": "gpu", "gpu": 1, "cpus_per_gpu": 4, "mem_mb": 3000, "runtime": 30}
+
+
+def refusal(rules, offer=SMALL) -> str:
+    with pytest.raises(SnakebookError) as caught:
+        cluster.check_slurm_resources(rules, lambda partition: offer, "prof.yaml",
+                                      lambda rule, key: key != "runtime")
+    one_paragraph(str(caught.value))
+    return str(caught.value)
+
+
+def test_slurm_resources_that_fit_pass():
+    cluster.check_slurm_resources({"synthesize_chapter": {**SYNTH, "cpus_per_gpu": 2},
+                                   "assemble_audiobook": {"slurm_partition": "gpu", "_cores": 8, "mem_mb": 2000}},
+                                  lambda partition: SMALL)
+
+
+@pytest.mark.parametrize("change, words", [
+    ({}, ["4 CPUs (1 GPU(s) x cpus_per_gpu 4)", "has 2", "`cpus_per_gpu: 4` under `set-resources: synthesize_chapter:`"]),
+    ({"cpus_per_gpu": 1, "mem_mb": 9000}, ["9000 MB of memory", "has 4000", "`mem_mb: 9000`"]),
+    ({"cpus_per_gpu": 1, "gpu": 3}, ["3 GPU(s)", "has 2", "`gpu: 3`"]),
+    ({"cpus_per_gpu": 1, "runtime": 120}, ["120 minutes", "time limit is 60", "`runtime: 120` under `default-resources:`"]),
+])
+def test_slurm_resource_refusals_name_rule_resource_and_line(change, words):
+    message = refusal({"synthesize_chapter": {**SYNTH, **change}}, ([cluster.Node("n", 2, 4000, 2)], 60))
+    assert "synthesize_chapter" in message and "partition 'gpu'" in message and "prof.yaml" in message
+    for word in words:
+        assert word in message, message
+
+
+def test_slurm_no_single_node_has_it_all():
+    message = refusal({"synthesize_chapter": {**SYNTH, "cpus_per_gpu": 1, "gpu": 1, "mem_mb": 3000, "_cores": 1},
+                       "big_cpu_job": {"slurm_partition": "gpu", "cpus_per_task": 8, "mem_mb": 3000}})
+    assert "big_cpu_job" in message and "no single node" in message
+
+
+def test_slurm_unknown_partition():
+    assert "has no nodes or does not exist" in refusal({"extract_book": {"slurm_partition": "nope"}}, ([], None))
+
+
+def test_group_job_errors_are_shown_once_patched():
+    assert cluster.show_group_job_errors() is True
+    assert cluster.show_group_job_errors() is True  # idempotent: wrapped once
+
+
+# ---- profiles/ssh: the hosts file (the real sshd: tests/test_ssh.py) --------------------------------------------
+
+def test_hosts_file_and_submit_command(tmp_path):
+    hosts = tmp_path / "hosts"
+    hosts.write_text("# comment\nws1 2\n\nws2   # one GPU by default\nlocalhost 0\n")
+    assert cluster.read_hosts(hosts) == [("ws1", 2), ("ws2", 1), ("localhost", 0)]
+    submit = str(SSH_PROFILE / "submit.sh")
+    assert cluster.ssh_profile_hosts(submit, {}) == SSH_PROFILE / "hosts"
+    assert cluster.ssh_profile_hosts(submit, {"SNAKEBOOK_HOSTS": str(hosts)}) == hosts
+    assert cluster.ssh_profile_hosts("qsub -V", {}) is None and cluster.ssh_profile_hosts(None, {}) is None
+
+
+def test_localhost_workstation_check(tmp_path):
+    (tmp_path / "hosts").write_text("localhost 1\n")
+    cluster.check_workstations(tmp_path / "hosts", str(ROOT), sys.executable)
+    with pytest.raises(SnakebookError, match="has no Python at"):
+        cluster.check_workstations(tmp_path / "hosts", str(ROOT), str(tmp_path / "no-python"))
 
 
 def test_profiles_name_their_executors():
@@ -214,7 +293,7 @@ def test_snakemake_with_profile_and_controller_down(tmp_path):
 # ---- profiles/ssh: the submit command of the cluster-generic executor ------------------------------------------
 
 def test_ssh_submit_starts_job_with_a_gpu_slot(tmp_path):
-    """submit.sh on `localhost` (no ssh): prints HOST:PID and gives each GPU job its own GPU."""
+    """submit.sh on `localhost` (no ssh): prints HOST:TOKEN:PID and gives each GPU job its own GPU."""
     (tmp_path / "hosts").write_text("# test\nlocalhost 2\n")
     seen = []
     for number in range(2):
@@ -226,12 +305,9 @@ def test_ssh_submit_starts_job_with_a_gpu_slot(tmp_path):
                                 capture_output=True, text=True, timeout=30,
                                 env={**os.environ, "SNAKEBOOK_HOSTS": str(tmp_path / "hosts")})
         assert result.returncode == 0, result.stderr
-        assert re.fullmatch(r"localhost:\d+", result.stdout.strip())
+        assert re.fullmatch(r"localhost:synthesize_chapter-\d+-\d+:\d+", result.stdout.strip())
         seen.append(out)
-    for _ in range(100):
-        if all(path.exists() for path in seen):
-            break
-        time.sleep(0.1)
+    wait_for(lambda: all(path.exists() for path in seen), 60, "both jobs to write their GPU")
     assert sorted(path.read_text().strip() for path in seen) == ["gpu=0", "gpu=1"]
 
 

@@ -69,6 +69,14 @@ def test_sheet_rows_are_typed_and_override_library_books_by_path(library, tmp_pa
     assert table["sample"].speaker == 2 and table["sample"].path == str(SAMPLE_EPUB)
 
 
+def test_the_readme_sheet_example_reads(tmp_path):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    example = readme.split("```\nbook\tpath", 1)[1].split("```", 1)[0]
+    moby, horla = read_sheet(write_sheet(tmp_path / "books.tsv", [["book", "path" + example.rstrip()]]))
+    assert moby.values == {"name": "moby", "engine": "piper", "drop_chapters": [1, 2]}
+    assert horla.values == {"engine": "espeak", "voice": "fr", "language": "fr", "title": "Le Horla"}
+
+
 def test_csv_sheet_with_comments(tmp_path):
     sheet = tmp_path / "books.csv"
     sheet.write_text(f"# my books\npath,language,toc_level\n{SAMPLE_EPUB},fr,2\n", encoding="utf-8")

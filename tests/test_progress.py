@@ -67,8 +67,9 @@ def test_real_time_factor_and_eta_count_only_what_the_engine_makes(collected):
         progress.utterance_done(2.5, synthesised=True, engine_seconds=0.5)
     assert progress.real_time_factor == pytest.approx(0.2)
     assert progress.eta_seconds() == pytest.approx(2.0)
-    assert handler.lines[-1] == ("progress b 002: 6/10 sentences (60%), 17.0 s audio, RTF 0.20, ETA 0:02 "
-                                 "(4 from cache)")
+    assert handler.lines[-1] == (
+        "progress b 002: 6/10 sentences (60%), 17.0 s audio, RTF 0.20, ETA 0:02 (4 from cache)"
+    )
     assert progress.record() == {"engine_seconds": 1.0, "engine_audio_seconds": 5.0}
 
 
@@ -105,8 +106,17 @@ def test_real_synthesis_logs_progress_and_records_speed(tmp_path, monkeypatch, c
     keys = tmp_path / "001.keys.json"
     settings = {"engine": "espeak", "language": "fr"}
     with caplog.at_level(logging.INFO, logger="snakebook"):
-        report = synthesize_chapter(text, "Chapitre un", tmp_path / "001.wav", tmp_path / "001.txt.spoken", settings,
-                                    language="fr", cache_dir=tmp_path / "cache", book_name="petit", keys_json=keys)
+        report = synthesize_chapter(
+            text,
+            "Chapitre un",
+            tmp_path / "001.wav",
+            tmp_path / "001.txt.spoken",
+            settings,
+            language="fr",
+            cache_dir=tmp_path / "cache",
+            book_name="petit",
+            keys_json=keys,
+        )
     lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("progress petit 001:")]
     assert len(lines) == report.utterances >= 5
     assert lines[-1].startswith(f"progress petit 001: {report.utterances}/{report.utterances} sentences (100%)")

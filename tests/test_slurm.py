@@ -49,11 +49,29 @@ def accounting_works() -> bool:
     return result.returncode == 0
 
 
+def shipped_profile(tmp_path: Path, **changes) -> dict:
+    """profiles/slurm as shipped, with the test cluster's partition and account, quick polling, and ``changes``."""
+    settings = yaml.safe_load((ROOT / "profiles" / "slurm" / "config.yaml").read_text())
+    settings["default-resources"].update(slurm_partition=PARTITION, slurm_account=ACCOUNT)
+    settings.update({"latency-wait": 5, "slurm-init-seconds-before-status-checks": 1})
+    if not accounting_works():
+        settings["slurm-status-command"] = "squeue"
+    settings.update(changes)
+    return settings
+
+
+def write_profile(tmp_path: Path, settings: dict) -> Path:
+    path = tmp_path / "profile.yaml"
+    path.write_text(yaml.safe_dump(settings, sort_keys=False))
+    return path
+
+
 def slurm_test_profile(tmp_path: Path) -> Path:
     settings = yaml.safe_load((ROOT / "profiles" / "slurm" / "config.yaml").read_text())
     settings["default-resources"].update(slurm_partition=PARTITION, slurm_account=ACCOUNT)
     # The test node: a few CPUs and two fake GPUs; keep the GPU request (gpu: 1) as it is.
-    settings["set-resources"]["synthesize_chapter"].update(cpus_per_gpu=1, mem_mb=1000, runtime=20)
+    for rule in ("synthesize_chapter", "synthesize_part"):
+        settings["set-resources"][rule].update(cpus_per_gpu=1, mem_mb=1000, runtime=20)
     settings.update({"jobs": 4, "latency-wait": 5, "slurm-init-seconds-before-status-checks": 1,
                      "slurm-keep-successful-logs": True})
     if not accounting_works():
@@ -95,7 +113,7 @@ def test_pipeline_through_slurm(tmp_path, shared_cache):
     assert len(logs) == len(chapters) == 3
     for log in logs:
         text = log.read_text()
-        placement = re.search(r"job placement: host=\S+ SLURM_JOB_ID=(\S+) CUDA_VISIBLE_DEVICES=(\S+)", text)
+        placement = re.search(r"job placement: host=\S+ .*SLURM_JOB_ID=(\S+) CUDA_VISIBLE_DEVICES=(\S+)", text)
         assert placement, f"{log.name}: no job placement line:\n{text[:2000]}"
         job_id, gpus = placement.groups()
         assert job_id in submitted, f"{log.name}: ran in job {job_id}, not one Snakemake submitted ({submitted})"
@@ -118,3 +136,65 @@ def test_pipeline_through_slurm(tmp_path, shared_cache):
     assert len(info["chapters"]) == 3
     assert info["streams"][0]["codec_name"] == "aac"
     assert float(info["format"]["duration"]) > 60
+
+
+# ---- what SLURM would refuse: stopped before submitting, with the rule, the resource and the profile line -------
+
+def node_cpus() -> int:
+    out = subprocess.run(["sinfo", "-h", "-N", "-p", PARTITION, "-o", "%c"], capture_output=True, text=True,
+                         timeout=30).stdout.split()
+    return max(int(value.rstrip("+")) for value in out)
+
+
+def test_shipped_profile_on_small_nodes_says_which_line_to_edit(tmp_path):
+    """The profile as shipped asks 4 CPUs per GPU; the test node has fewer: one paragraph, nothing submitted."""
+    require_cluster()
+    cpus = node_cpus()
+    if cpus >= 4:
+        pytest.skip(f"the test node has {cpus} CPUs (start the cluster with FAKE_CPUS=2 to see this refusal)")
+    profile = write_profile(tmp_path, shipped_profile(tmp_path))
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    result = snakemake(workdir, "--workflow-profile", str(profile), config={"books": [short_book_entry()]},
+                       check=False, timeout=300)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    message = next((line for line in output.splitlines() if line.startswith("SLURM would refuse")), "")
+    assert "synthesize_chapter" in message and f"partition '{PARTITION}'" in message, output[-3000:]
+    assert "4 CPUs" in message and f"has {cpus}" in message
+    assert f"`cpus_per_gpu: 4` under `set-resources: synthesize_chapter:` in {profile}" in message
+    assert "has been submitted" not in output and "Traceback" not in output
+
+
+def test_memory_beyond_the_largest_node(tmp_path):
+    require_cluster()
+    settings = shipped_profile(tmp_path)
+    for rule in ("synthesize_chapter", "synthesize_part"):
+        settings["set-resources"][rule].update(cpus_per_gpu=1)
+    settings["set-resources"]["synthesize_chapter"]["mem_mb"] = 10_000_000
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    result = snakemake(workdir, "--workflow-profile", str(write_profile(tmp_path, settings)),
+                       config={"books": [short_book_entry()]}, check=False, timeout=300)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "asks for 10000000 MB of memory per job" in output and "`mem_mb: 10000000`" in output, output[-3000:]
+    assert "has been submitted" not in output
+
+
+def test_sbatch_refusal_of_a_chapter_is_shown(tmp_path):
+    """A refusal no preflight can foresee (here an unknown node feature): SLURM's own words reach the screen,
+    also for the chapter group job (Snakemake alone prints only "Error in group chapter")."""
+    require_cluster()
+    settings = shipped_profile(tmp_path, retries=0)
+    for rule in ("synthesize_chapter", "synthesize_part"):
+        settings["set-resources"][rule].update(cpus_per_gpu=1, mem_mb=1000, runtime=20,
+                                               slurm_extra="'--constraint=nosuchfeature'")
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    result = snakemake(workdir, "--workflow-profile", str(write_profile(tmp_path, settings)),
+                       config={"books": [short_book_entry()]}, check=False, timeout=600)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert re.search(r"Error in group chapter: SLURM sbatch failed\. The error message was 'sbatch: error: "
+                     r"Batch job submission failed: Invalid feature specification'", output), output[-4000:]

@@ -14,12 +14,26 @@ from helpers import job_counts, snakemake, write_tiny_epub
 from snakebook.failures import failure_table, parse_failures
 from snakebook.summary import book_summary, clean_error, write_summaries
 
-needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng (apt-get install espeak-ng)")
+needs_espeak = pytest.mark.skipif(
+    shutil.which("espeak-ng") is None, reason="needs espeak-ng (apt-get install espeak-ng)"
+)
 
-FRENCH = [("Le premier jour", ["Le chat dort au soleil, pendant que le chien aboie dans la cour de la ferme.",
-                               "La fermière appelle les poules, qui courent vers elle en criant très fort."]),
-          ("Le second jour", ["Il pleut sur la ville depuis le matin, et les rues sont vides et grises.",
-                              "Le soir, le chat rentre à la maison et s'endort près du feu. Fin de l'histoire."])]
+FRENCH = [
+    (
+        "Le premier jour",
+        [
+            "Le chat dort au soleil, pendant que le chien aboie dans la cour de la ferme.",
+            "La fermière appelle les poules, qui courent vers elle en criant très fort.",
+        ],
+    ),
+    (
+        "Le second jour",
+        [
+            "Il pleut sur la ville depuis le matin, et les rues sont vides et grises.",
+            "Le soir, le chat rentre à la maison et s'endort près du feu. Fin de l'histoire.",
+        ],
+    ),
+]
 
 
 def read_tsv(path):
@@ -37,8 +51,7 @@ def library_with_a_broken_book(tmp_path_factory):
     broken = workdir / "broken.epub"
     broken.write_bytes(b"this is not a zip archive at all")
     config = {"books": [{"path": str(good), "engine": "espeak"}, str(broken)], "cache_dir": str(workdir / "cache")}
-    result = snakemake(workdir, "--keep-going", config=config, check=False,
-                       env={"SNAKEBOOK_PROGRESS_SECONDS": "0"})
+    result = snakemake(workdir, "--keep-going", config=config, check=False, env={"SNAKEBOOK_PROGRESS_SECONDS": "0"})
     return workdir, config, result
 
 
@@ -47,7 +60,7 @@ def test_keep_going_run_ends_with_one_failure_table(library_with_a_broken_book):
     workdir, _config, result = library_with_a_broken_book
     assert result.returncode != 0
     output = result.stdout + result.stderr
-    table = output[output.index("1 of 2 books failed"):]
+    table = output[output.index("1 of 2 books failed") :]
     header, row = table.splitlines()[1:3]
     assert header.split() == ["book", "rule", "log", "reason"]
     assert row.split()[:3] == ["broken", "extract_book", "results/broken/logs/extract_book.log"]
@@ -96,8 +109,12 @@ def test_rerun_from_the_cache_is_counted_as_cache_hits(library_with_a_broken_boo
     assert rows["001"]["real_time_factor"] == ""  # the engine made nothing: no speed to show
     assert rows["all"]["state"] == "done"
     # the command line writes the same table, at any time
-    listed = subprocess.run([sys.executable, "-m", "snakebook.summary", str(workdir / "results")],
-                            capture_output=True, text=True, check=True).stdout
+    listed = subprocess.run(
+        [sys.executable, "-m", "snakebook.summary", str(workdir / "results")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert listed.splitlines()[0].startswith("book\tchapter\ttitle\tstate")
     assert f"petit\t001\t{rows['001']['title']}\tdone" in listed
 
@@ -127,13 +144,17 @@ Error in rule synthesize_chapter:
 
 def test_failures_are_read_from_the_snakemake_log_and_the_job_logs(tmp_path):
     log = tmp_path / "003.log"
-    log.write_text("2026-11-29 07:12:38,954 INFO progress moby 003: 3/9 sentences\n"
-                   "2026-11-29 07:12:38,954 ERROR ERROR moby: the voice 'x.onnx' speaks only 'en'\n")
+    log.write_text(
+        "2026-11-29 07:12:38,954 INFO progress moby 003: 3/9 sentences\n"
+        "2026-11-29 07:12:38,954 ERROR ERROR moby: the voice 'x.onnx' speaks only 'en'\n"
+    )
     text = SNAKEMAKE_LOG.format(log=log, other=tmp_path / "killed.log", log2=tmp_path / "004.log")
     failures = parse_failures(text)
     assert [(f.rule, f.book, f.chapter) for f in failures] == [
-        ("synthesize_chapter", "moby", "003"), ("assemble_audiobook", "alice", None),
-        ("synthesize_chapter", "moby", "004")]
+        ("synthesize_chapter", "moby", "003"),
+        ("assemble_audiobook", "alice", None),
+        ("synthesize_chapter", "moby", "004"),
+    ]
     assert failures[0].reason == "moby: the voice 'x.onnx' speaks only 'en'"
     assert "without an error line" in failures[1].reason  # e.g. killed for memory: no ERROR line
     table = failure_table(failures, total_books=3).splitlines()
@@ -150,8 +171,17 @@ def test_chapter_states_from_files(tmp_path):
     results = tmp_path / "results"
     book = results / "b"
     (book / "logs" / "synthesize").mkdir(parents=True)
-    (book / "book.json").write_text(json.dumps({"title": "B", "chapters": [
-        {"index": 1, "id": "001", "title": "One", "chars": 10}, {"index": 2, "id": "002", "title": "Two", "chars": 20}]}))
+    (book / "book.json").write_text(
+        json.dumps(
+            {
+                "title": "B",
+                "chapters": [
+                    {"index": 1, "id": "001", "title": "One", "chars": 10},
+                    {"index": 2, "id": "002", "title": "Two", "chars": 20},
+                ],
+            }
+        )
+    )
     (book / "logs" / "synthesize" / "001.log").write_text("2026-01-01 10:00:00,000 ERROR ERROR b: engine broke\n")
     summary = book_summary(results, "b", {"engine": "piper"})
     assert [c["state"] for c in summary["chapters"]] == ["failed", "pending"]
@@ -164,5 +194,9 @@ def test_chapter_states_from_files(tmp_path):
     write_summaries(results, {"b": {}, "never": {"path": "x.epub"}})
     rows = read_tsv(results / "summary.tsv")
     assert [(r["book"], r["chapter"], r["state"]) for r in rows] == [
-        ("b", "all", "failed"), ("b", "001", "failed"), ("b", "002", "pending"), ("never", "all", "pending")]
+        ("b", "all", "failed"),
+        ("b", "001", "failed"),
+        ("b", "002", "pending"),
+        ("never", "all", "pending"),
+    ]
     assert clean_error("2026-01-01 10:00:00,000 ERROR ERROR b: two\tspaces") == "b: two spaces"

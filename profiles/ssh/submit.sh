@@ -72,7 +72,7 @@ echo \$!"
 set +e
 out=$(run_on "$host" <<<"$launch" 2> .snakemake/ssh/$token.submit-err); rc=$?
 set -e
-err=$(tr '\n' ' ' < .snakemake/ssh/$token.submit-err); rm -f .snakemake/ssh/$token.submit-err
+err=$(tr -s '\r\n' '  ' < .snakemake/ssh/$token.submit-err | sed 's/ *$//'); rm -f .snakemake/ssh/$token.submit-err
 if [ $rc -ne 0 ] || ! [[ $out =~ ^[0-9]+$ ]]; then
   echo "snakebook (profiles/ssh): could not start job $name on workstation $host (from $hosts_file):" \
     "${out:+$out; }${err:-ssh exit code $rc}. Check that \`ssh${SNAKEBOOK_SSH_CONFIG:+ -F $SNAKEBOOK_SSH_CONFIG} $host true\`" \

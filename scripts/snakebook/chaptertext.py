@@ -51,6 +51,7 @@ class Element:
 
 # ---------------------------------------------------------------------------- writing
 
+
 def heading(text: str) -> str:
     """A heading paragraph: on one line, behind the heading prefix."""
     return HEADING_PREFIX + " ".join(text.split())
@@ -89,6 +90,7 @@ def write_chapter(path: str | Path, text: str) -> None:
 
 # ---------------------------------------------------------------------------- reading
 
+
 def read_chapter(path: str | Path) -> str:
     return Path(path).read_text(encoding="utf-8")
 
@@ -103,7 +105,7 @@ def parse(text: str) -> list[Element]:
         if paragraph == SCENE_BREAK:
             elements.append(Element(BREAK))
         elif paragraph.startswith(HEADING_PREFIX):
-            elements.append(Element(HEADING, " ".join(paragraph[len(HEADING_PREFIX):].split())))
+            elements.append(Element(HEADING, " ".join(paragraph[len(HEADING_PREFIX) :].split())))
         else:
             elements.append(Element(PARAGRAPH, paragraph))
     return elements
@@ -122,6 +124,9 @@ def inside_hint(text: str) -> bool:
 def plain_text(text: str, *, headings: bool = True) -> str:
     """The words of chapter text without markers: hints as printed, no heading prefixes, no scene breaks,
     paragraphs and lines joined by spaces. ``headings=False`` leaves headings out (language detection)."""
-    words = [element.text for element in parse(strip_hints(text))
-             if element.kind == PARAGRAPH or element.kind == HEADING and headings]
+    words = [
+        element.text
+        for element in parse(strip_hints(text))
+        if element.kind == PARAGRAPH or element.kind == HEADING and headings
+    ]
     return " ".join(" ".join(words).split())

@@ -118,7 +118,7 @@ def _gram_index(tokens: list[str], size: int) -> dict[tuple, list[int]]:
 def _next(index: dict, tokens: list[str], at: int, size: int, after: int) -> int:
     """Distance from ``after`` to the next place (>= after) in the indexed sequence of tokens[at:at+size]."""
     if at + size > len(tokens):
-        size = 1
+        return -1
     positions = index[size].get(tuple(tokens[at:at + size]), ())
     k = bisect_left(positions, after)
     return positions[k] - after if k < len(positions) else -1
@@ -146,7 +146,14 @@ def align(source_tokens: list[str], target_tokens: list[str], max_gap: int | Non
         # Cheapest way to the next common anchor: pass over t target words then jump in the source,
         # or pass over s source words then jump in the target.
         best = None
+        for step in range(1, 4):  # a few words changed one for one ("Mr" -> "mister"): step over both
+            if source_tokens[i + step:i + step + 2] == target_tokens[j + step:j + step + 2] and i + step < n \
+                    and j + step < m:
+                best = (step, (i + step, j + step))
+                break
         for lead in range(LOOKAHEAD):
+            if best is not None and best[0] <= lead:
+                break
             for index, tokens, at, other, swap in ((src_index, target_tokens, j + lead, i, False),
                                                     (tgt_index, source_tokens, i + lead, j, True)):
                 if at >= len(tokens):
@@ -159,9 +166,16 @@ def align(source_tokens: list[str], target_tokens: list[str], max_gap: int | Non
                     best = (cost, (i + gap, j + lead) if not swap else (i + lead, j + gap))
             if best is not None and best[0] <= lead:
                 break
-        if best is None:
-            i += 1
-            j += 1
+        if best is None:  # near the end, or words changed densely: single words close by, else step both
+            ahead_source = _next(src_index, target_tokens, j, 1, i)
+            ahead_target = _next(tgt_index, source_tokens, i, 1, j)
+            if 0 <= ahead_source <= LOOKAHEAD and (ahead_target < 0 or ahead_source <= ahead_target):
+                i += ahead_source
+            elif 0 <= ahead_target <= LOOKAHEAD:
+                j += ahead_target
+            else:
+                i += 1
+                j += 1
         else:
             i, j = best[1]
     return match

@@ -39,7 +39,7 @@ def _field(block: list[str], name: str) -> str | None:
     for line in block:
         stripped = line.strip()
         if stripped.startswith(prefix):
-            return stripped[len(prefix):].strip()
+            return stripped[len(prefix) :].strip()
     return None
 
 
@@ -62,7 +62,7 @@ def parse_failures(snakemake_log: str) -> list[JobFailure]:
         if not match:
             continue
         block = []
-        for follow in lines[index + 1:]:
+        for follow in lines[index + 1 :]:
             if not follow.startswith((" ", "\t")) or not follow.strip():
                 break
             block.append(follow)
@@ -82,8 +82,11 @@ def parse_failures(snakemake_log: str) -> list[JobFailure]:
             continue
         seen.add(key)
         message = _field(block, "message")
-        reason = error_line(log) or (message if message and message != "None" else None) or \
-            "the job failed without an error line (killed, or out of memory?); read its log"
+        reason = (
+            error_line(log)
+            or (message if message and message != "None" else None)
+            or "the job failed without an error line (killed, or out of memory?); read its log"
+        )
         failures.append(JobFailure(rule, book, wildcards.get("chapter"), log, reason))
     return failures
 
@@ -117,13 +120,16 @@ def failure_table(failures: list[JobFailure], total_books: int) -> str:
         rule = first.rule + (f" {first.chapter}" if first.chapter else "")
         reason = first.reason + (f" (+{len(items) - 1} more failed jobs)" if len(items) > 1 else "")
         if reason.startswith(f"{book}: "):
-            reason = reason[len(book) + 2:]
+            reason = reason[len(book) + 2 :]
         rows.append((book, rule, first.log or "-", reason))
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     body = "\n".join("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3])) + "  " + row[3] for row in rows)
     count = len(by_book)
-    head = (f"{count} of {total_books} books failed (the others are finished; per chapter: results/summary.tsv):"
-            if total_books else f"{count} books failed:")
+    head = (
+        f"{count} of {total_books} books failed (the others are finished; per chapter: results/summary.tsv):"
+        if total_books
+        else f"{count} books failed:"
+    )
     return f"{head}\n{body}"
 
 

@@ -21,6 +21,7 @@ metadata says ``und``.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 #: The language whose text rules apply when a book's language is unknown.
 FALLBACK = "en"
@@ -30,6 +31,7 @@ UNDETERMINED = "und"
 _NOT_A_LANGUAGE = {"und", "mul", "zxx", "mis"}
 
 # ISO 639-1 -> (ISO 639-2/T, ISO 639-2/B, English name). /T is what MP4 and most metadata expect.
+# fmt: off
 _LANGUAGES: dict[str, tuple[str, str, str]] = {
     "af": ("afr", "afr", "Afrikaans"), "am": ("amh", "amh", "Amharic"), "ar": ("ara", "ara", "Arabic"),
     "be": ("bel", "bel", "Belarusian"), "bg": ("bul", "bul", "Bulgarian"), "bn": ("ben", "ben", "Bengali"),
@@ -64,9 +66,11 @@ _FROM_THREE = {code: two for two, (t, b, _name) in _LANGUAGES.items() for code i
 _FROM_NAME = {name.lower(): two for two, (_t, _b, name) in _LANGUAGES.items()}
 _FROM_NAME.update({"greek, modern": "el", "castilian": "es", "flemish": "nl", "farsi": "fa", "gaelic": "gd",
                    "norwegian bokmal": "nb", "brazilian portuguese": "pt-BR", "mandarin": "zh"})
+# fmt: on
 _TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
 
 
+@lru_cache(maxsize=512)
 def normalise_tag(tag: str | None) -> str | None:
     """A canonical BCP 47 tag, or ``None`` when the language is unknown.
 

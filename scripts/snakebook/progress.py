@@ -57,8 +57,16 @@ class SynthesisProgress:
     injectable for tests.
     """
 
-    def __init__(self, label: str, total: int, to_synthesise: int, *, interval: float | None = None,
-                 logger: logging.Logger | None = None, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        label: str,
+        total: int,
+        to_synthesise: int,
+        *,
+        interval: float | None = None,
+        logger: logging.Logger | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.label = label
         self.total = total
         self.to_synthesise = to_synthesise
@@ -105,17 +113,21 @@ class SynthesisProgress:
     def line(self) -> str:
         percent = 100 * self.done // self.total if self.total else 100
         rtf = self.real_time_factor
-        text = (f"progress {self.label}: {self.done}/{self.total} sentences ({percent}%), "
-                f"{self.audio_seconds:.1f} s audio, RTF {'-' if rtf is None else f'{rtf:.2f}'}, "
-                f"ETA {format_duration(self.eta_seconds())}")
+        text = (
+            f"progress {self.label}: {self.done}/{self.total} sentences ({percent}%), "
+            f"{self.audio_seconds:.1f} s audio, RTF {'-' if rtf is None else f'{rtf:.2f}'}, "
+            f"ETA {format_duration(self.eta_seconds())}"
+        )
         if self.to_synthesise < self.total:
             text += f" ({self.done - self.synthesised} from cache)"
         return text
 
     def record(self) -> dict:
         """The engine's speed for the chapter's record (``speech/NNN.keys.json``)."""
-        return {"engine_seconds": round(self.engine_seconds, 3),
-                "engine_audio_seconds": round(self.engine_audio_seconds, 3)}
+        return {
+            "engine_seconds": round(self.engine_seconds, 3),
+            "engine_audio_seconds": round(self.engine_audio_seconds, 3),
+        }
 
     def emit(self, now: float | None = None) -> None:
         now = self.clock() if now is None else now
@@ -126,8 +138,13 @@ class SynthesisProgress:
 
 
 @contextmanager
-def heartbeat(doing: str, *, interval: float | None = None, logger: logging.Logger | None = None,
-              status: Callable[[], str] | None = None) -> Iterator[None]:
+def heartbeat(
+    doing: str,
+    *,
+    interval: float | None = None,
+    logger: logging.Logger | None = None,
+    status: Callable[[], str] | None = None,
+) -> Iterator[None]:
     """Log ``still <doing>, M:SS elapsed`` every ``interval`` seconds while the block runs.
 
     ``status`` (optional) adds a few words on how far the step is. A block shorter than the

@@ -42,6 +42,7 @@ class Measures:
     pause: float  # longest silence inside the utterance, seconds
     peak_dbfs: float
     clipped: float  # fraction of samples at full scale
+    flatness: float = 0.0  # median spectral flatness of the voiced audio: speech ~0.01-0.1, noise ~0.5
 
 
 @dataclass
@@ -101,8 +102,22 @@ def measure(audio, sample_rate: int, text: str) -> Measures:
         longest = max(longest, run)
     voiced = float(voiced_frames.sum()) * frame / sample_rate
     rate = letters / voiced if voiced > 0 else 0.0
+    flatness = _flatness(samples[first * frame:(last + 1) * frame])
     return Measures(round(duration, 3), letters, round(voiced, 3), round(rate, 2), round(lead, 3), round(trail, 3),
-                    round(longest * frame / sample_rate, 3), round(peak_dbfs, 2), round(clipped, 6))
+                    round(longest * frame / sample_rate, 3), round(peak_dbfs, 2), round(clipped, 6), round(flatness, 4))
+
+
+def _flatness(samples: np.ndarray, size: int = 512) -> float:
+    """Median spectral flatness (geometric over arithmetic mean of the power spectrum) of 512-sample frames."""
+    count = samples.size // size
+    if count == 0:
+        return 0.0
+    frames = samples[: count * size].reshape(count, size) * np.hanning(size).astype(np.float32)
+    power = np.abs(np.fft.rfft(frames, axis=1)) ** 2 + 1e-12
+    energy = power.mean(axis=1)
+    loud = energy >= energy.max() * 1e-3  # the frames that carry the voice
+    flat = np.exp(np.mean(np.log(power[loud]), axis=1)) / energy[loud]
+    return float(np.median(flat))
 
 
 def flags(m: Measures, settings: QaSettings, median_rate: float | None = None) -> list[Flag]:
@@ -111,6 +126,9 @@ def flags(m: Measures, settings: QaSettings, median_rate: float | None = None) -
     if m.letters and m.peak_dbfs < settings.min_peak_dbfs:
         out.append(Flag("peak", ERROR, f"near-silent: peak {m.peak_dbfs:.1f} dBFS < {settings.min_peak_dbfs:g}"))
         return out  # the other measures of silence mean nothing
+    if m.flatness > settings.max_flatness:
+        out.append(Flag("noise", ERROR, f"spectral flatness {m.flatness:.2f} > {settings.max_flatness:g}: "
+                                        "noise or babble, not speech"))
     if m.clipped > settings.max_clipped:
         out.append(Flag("clipping", ERROR, f"{m.clipped:.2%} of samples at full scale"))
     if m.pause > settings.max_pause:

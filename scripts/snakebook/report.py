@@ -40,13 +40,31 @@ COVER_WIDTH = 320
 
 # --- audio and images ---------------------------------------------------------------------------------
 
+
 def player_audio(wav: str | Path, seconds: float | None, book: str | None = None) -> bytes:
     """The chapter (or its first ``seconds``) as Opus in Ogg, mono, small enough to embed."""
     with tempfile.TemporaryDirectory(prefix="snakebook-report-") as folder:
         out = Path(folder) / "player.ogg"
         limit = ["-t", f"{seconds:.3f}"] if seconds else []
-        run_ffmpeg(["-i", str(wav), *limit, "-vn", "-ac", "1", "-c:a", "libopus", "-b:a", PLAYER_BITRATE,
-                    "-application", "voip", str(out)], book, "making the report's audio player")
+        run_ffmpeg(
+            [
+                "-i",
+                str(wav),
+                *limit,
+                "-vn",
+                "-ac",
+                "1",
+                "-c:a",
+                "libopus",
+                "-b:a",
+                PLAYER_BITRATE,
+                "-application",
+                "voip",
+                str(out),
+            ],
+            book,
+            "making the report's audio player",
+        )
         return out.read_bytes()
 
 
@@ -57,9 +75,26 @@ def cover_thumbnail(cover: str | Path, book: str | None = None) -> tuple[bytes, 
         return cover.read_bytes(), "image/svg+xml"
     with tempfile.TemporaryDirectory(prefix="snakebook-cover-") as folder:
         out = Path(folder) / "cover.jpg"
-        result = subprocess.run([ffmpeg_binary(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-i",
-                                 str(cover), "-vf", f"scale='min({COVER_WIDTH},iw)':-2", "-frames:v", "1", "-q:v", "4",
-                                 str(out)], capture_output=True)
+        result = subprocess.run(
+            [
+                ffmpeg_binary(),
+                "-hide_banner",
+                "-nostdin",
+                "-loglevel",
+                "error",
+                "-y",
+                "-i",
+                str(cover),
+                "-vf",
+                f"scale='min({COVER_WIDTH},iw)':-2",
+                "-frames:v",
+                "1",
+                "-q:v",
+                "4",
+                str(out),
+            ],
+            capture_output=True,
+        )
         if result.returncode == 0 and out.exists():
             return out.read_bytes(), "image/jpeg"
     log.warning("%s: could not scale the cover %s; the report shows it as it is", book, cover)
@@ -76,39 +111,56 @@ def cover_svg(title: str, authors: list[str], cover: tuple[bytes, str] | None) -
     esc = html.escape
     if cover:
         uri = data_uri(*cover)
-        return (f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
-                f'width="{COVER_WIDTH}" height="{int(COVER_WIDTH * 1.5)}" viewBox="0 0 {COVER_WIDTH} '
-                f'{int(COVER_WIDTH * 1.5)}"><title>{esc(title)}</title>'
-                f'<image href="{uri}" xlink:href="{uri}" width="100%" height="100%" '
-                f'preserveAspectRatio="xMidYMid meet"/></svg>\n')
+        return (
+            f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+            f'width="{COVER_WIDTH}" height="{int(COVER_WIDTH * 1.5)}" viewBox="0 0 {COVER_WIDTH} '
+            f'{int(COVER_WIDTH * 1.5)}"><title>{esc(title)}</title>'
+            f'<image href="{uri}" xlink:href="{uri}" width="100%" height="100%" '
+            f'preserveAspectRatio="xMidYMid meet"/></svg>\n'
+        )
     byline = esc(", ".join(authors))
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{COVER_WIDTH}" height="{int(COVER_WIDTH * 1.5)}">'
-            f'<title>{esc(title)}</title><rect width="100%" height="100%" fill="#234"/>'
-            f'<text x="50%" y="40%" fill="#fff" font-family="serif" font-size="22" text-anchor="middle">{esc(title)}'
-            f'</text><text x="50%" y="52%" fill="#cde" font-family="serif" font-size="15" text-anchor="middle">'
-            f'{byline}</text></svg>\n')
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{COVER_WIDTH}" height="{int(COVER_WIDTH * 1.5)}">'
+        f'<title>{esc(title)}</title><rect width="100%" height="100%" fill="#234"/>'
+        f'<text x="50%" y="40%" fill="#fff" font-family="serif" font-size="22" text-anchor="middle">{esc(title)}'
+        f'</text><text x="50%" y="52%" fill="#cde" font-family="serif" font-size="15" text-anchor="middle">'
+        f"{byline}</text></svg>\n"
+    )
 
 
 # --- plots ------------------------------------------------------------------------------------------
+
 
 def _chart(kind: str, title: str, y_title: str, chapters: list[dict]):
     import pygal
     from pygal.style import CleanStyle
 
     chart = getattr(pygal, kind)(
-        title=title, y_title=y_title, x_title="chapter", style=CleanStyle, js=[], width=800, height=360,
-        show_legend=kind == "StackedBar", legend_at_bottom=True, truncate_label=-1,
-        x_label_rotation=0 if len(chapters) <= 20 else 90, show_minor_x_labels=len(chapters) <= 40,
-        disable_xml_declaration=False, print_values=False,
+        title=title,
+        y_title=y_title,
+        x_title="chapter",
+        style=CleanStyle,
+        js=[],
+        width=800,
+        height=360,
+        show_legend=kind == "StackedBar",
+        legend_at_bottom=True,
+        truncate_label=-1,
+        x_label_rotation=0 if len(chapters) <= 20 else 90,
+        show_minor_x_labels=len(chapters) <= 40,
+        disable_xml_declaration=False,
+        print_values=False,
     )
     chart.x_labels = [str(c.get("index") or c["chapter"]) for c in chapters]
-    chart.x_labels_major = chart.x_labels[::max(1, len(chapters) // 20)]
+    chart.x_labels_major = chart.x_labels[:: max(1, len(chapters) // 20)]
     return chart
 
 
 def _values(chapters: list[dict], key: str, scale: float = 1.0):
-    return [{"value": round(c[key] * scale, 3) if c.get(key) is not None else None,
-             "label": c.get("title") or c["chapter"]} for c in chapters]
+    return [
+        {"value": round(c[key] * scale, 3) if c.get(key) is not None else None, "label": c.get("title") or c["chapter"]}
+        for c in chapters
+    ]
 
 
 def plot_durations(chapters: list[dict]) -> bytes:
@@ -118,22 +170,26 @@ def plot_durations(chapters: list[dict]) -> bytes:
 
 
 def plot_speed(chapters: list[dict]) -> bytes:
-    chart = _chart("Bar", "Synthesis speed (real-time factor: seconds of work per second of audio)", "RTF",
-                   chapters)
+    chart = _chart("Bar", "Synthesis speed (real-time factor: seconds of work per second of audio)", "RTF", chapters)
     chart.add("real-time factor", _values(chapters, "real_time_factor"))
     return chart.render()
 
 
 def plot_cache(chapters: list[dict]) -> bytes:
     chart = _chart("StackedBar", "Sentences: synthesised vs. from the cache", "sentences", chapters)
-    made = [{"value": (c["sentences"] or 0) - (c["from_cache"] or 0), "label": c.get("title") or c["chapter"]}
-            if c.get("sentences") is not None else None for c in chapters]
+    made = [
+        {"value": (c["sentences"] or 0) - (c["from_cache"] or 0), "label": c.get("title") or c["chapter"]}
+        if c.get("sentences") is not None
+        else None
+        for c in chapters
+    ]
     chart.add("synthesised", made)
     chart.add("from cache", _values(chapters, "from_cache"))
     return chart.render()
 
 
 # --- the page ---------------------------------------------------------------------------------------
+
 
 def read_chapter_table(tsv: str | Path) -> list[dict]:
     with open(tsv, encoding="utf-8", newline="") as handle:
@@ -175,81 +231,108 @@ def _num(value, digits: int = 2) -> str:
     return "" if value is None else f"{value:.{digits}f}"
 
 
-def book_page(summary: dict, info: dict, table: list[dict], players: dict[str, tuple[bytes, float | None]],
-              spoken: dict[str, list[str]], cover: tuple[bytes, str] | None, plots: dict[str, bytes]) -> str:
+def book_page(
+    summary: dict,
+    info: dict,
+    table: list[dict],
+    players: dict[str, tuple[bytes, float | None]],
+    spoken: dict[str, list[str]],
+    cover: tuple[bytes, str] | None,
+    plots: dict[str, bytes],
+) -> str:
     """The HTML of the book's page (self-contained: images and audio are data URIs)."""
     esc = html.escape
     title = summary["title"]
     chapters = {c["chapter"]: c for c in summary["chapters"]}
-    parts = [f"<!DOCTYPE html>\n<html lang=\"{esc(summary.get('language') or 'en')}\"><head><meta charset=\"utf-8\">"
-             f"<title>{esc(title)}</title><style>{PAGE_STYLE}</style></head><body>"]
+    parts = [
+        f'<!DOCTYPE html>\n<html lang="{esc(summary.get("language") or "en")}"><head><meta charset="utf-8">'
+        f"<title>{esc(title)}</title><style>{PAGE_STYLE}</style></head><body>"
+    ]
     parts.append("<header>")
     if cover:
         parts.append(f'<img class="cover" alt="cover of {esc(title)}" src="{data_uri(*cover)}">')
-    meta = [("Authors", ", ".join(info.get("authors") or []) or "unknown"),
-            ("Language", summary.get("language") or "unknown"),
-            ("Publisher", info.get("publisher")), ("Date", info.get("date")),
-            ("Identifiers", ", ".join(info.get("identifiers") or [])),
-            ("Source", Path(str(info.get("source") or "")).name),
-            ("Engine / voice", f"{summary.get('engine') or '?'} / {summary.get('voice') or '?'}"),
-            ("Chapters", f"{summary['chapters_done']} of {summary['chapters_total']} done"),
-            ("Audio", format_duration(summary.get("audio_seconds"))),
-            ("Synthesis", f"{_num(summary.get('synthesis_seconds'), 1)} s, real-time factor "
-                          f"{_num(summary.get('real_time_factor')) or '-'}"),
-            ("Sentences", f"{summary.get('sentences') or 0}, {summary.get('from_cache') or 0} from the cache"),
-            ("Software", ", ".join(f"{k} {v}" for k, v in sorted((summary.get("versions") or {}).items())))]
-    parts.append(f"<div><h1>{esc(title)}</h1><p class=\"byline\">{esc(', '.join(info.get('authors') or []))}</p>"
-                 "<dl class=\"meta\">")
+    meta = [
+        ("Authors", ", ".join(info.get("authors") or []) or "unknown"),
+        ("Language", summary.get("language") or "unknown"),
+        ("Publisher", info.get("publisher")),
+        ("Date", info.get("date")),
+        ("Identifiers", ", ".join(info.get("identifiers") or [])),
+        ("Source", Path(str(info.get("source") or "")).name),
+        ("Engine / voice", f"{summary.get('engine') or '?'} / {summary.get('voice') or '?'}"),
+        ("Chapters", f"{summary['chapters_done']} of {summary['chapters_total']} done"),
+        ("Audio", format_duration(summary.get("audio_seconds"))),
+        (
+            "Synthesis",
+            f"{_num(summary.get('synthesis_seconds'), 1)} s, real-time factor "
+            f"{_num(summary.get('real_time_factor')) or '-'}",
+        ),
+        ("Sentences", f"{summary.get('sentences') or 0}, {summary.get('from_cache') or 0} from the cache"),
+        ("Software", ", ".join(f"{k} {v}" for k, v in sorted((summary.get("versions") or {}).items()))),
+    ]
+    parts.append(
+        f'<div><h1>{esc(title)}</h1><p class="byline">{esc(", ".join(info.get("authors") or []))}</p><dl class="meta">'
+    )
     parts += [f"<dt>{esc(k)}</dt><dd>{esc(str(v))}</dd>" for k, v in meta if v]
     parts.append("</dl>")
     if info.get("description"):
-        parts.append(f"<p class=\"note\">{esc(str(info['description'])[:600])}</p>")
+        parts.append(f'<p class="note">{esc(str(info["description"])[:600])}</p>')
     parts.append("</div></header>")
 
-    parts.append("<h2>Chapters</h2><table><thead><tr><th>#</th><th>title</th><th>characters</th><th>duration</th>"
-                 "<th>synthesis s</th><th>RTF</th><th>sentences</th><th>from cache</th><th>first words</th>"
-                 "</tr></thead><tbody>")
+    parts.append(
+        "<h2>Chapters</h2><table><thead><tr><th>#</th><th>title</th><th>characters</th><th>duration</th>"
+        "<th>synthesis s</th><th>RTF</th><th>sentences</th><th>from cache</th><th>first words</th>"
+        "</tr></thead><tbody>"
+    )
     records = info.get("chapters") or []
     for row, record in zip(table, records, strict=False):
         chapter = chapters.get(record["id"], {})
         parts.append(
-            f"<tr><td class=\"num\">{esc(row.get('index') or '')}</td><td>{esc(row.get('title') or '')}</td>"
-            f"<td class=\"num\">{esc(row.get('characters') or '')}</td>"
-            f"<td class=\"num\">{format_duration(chapter.get('audio_seconds'))}</td>"
-            f"<td class=\"num\">{_num(chapter.get('synthesis_seconds'), 1)}</td>"
-            f"<td class=\"num\">{_num(chapter.get('real_time_factor'))}</td>"
-            f"<td class=\"num\">{chapter.get('sentences') or ''}</td>"
-            f"<td class=\"num\">{chapter.get('from_cache') if chapter.get('from_cache') is not None else ''}</td>"
-            f"<td>{esc(row.get('first_words') or '')}</td></tr>")
+            f'<tr><td class="num">{esc(row.get("index") or "")}</td><td>{esc(row.get("title") or "")}</td>'
+            f'<td class="num">{esc(row.get("characters") or "")}</td>'
+            f'<td class="num">{format_duration(chapter.get("audio_seconds"))}</td>'
+            f'<td class="num">{_num(chapter.get("synthesis_seconds"), 1)}</td>'
+            f'<td class="num">{_num(chapter.get("real_time_factor"))}</td>'
+            f'<td class="num">{chapter.get("sentences") or ""}</td>'
+            f'<td class="num">{chapter.get("from_cache") if chapter.get("from_cache") is not None else ""}</td>'
+            f"<td>{esc(row.get('first_words') or '')}</td></tr>"
+        )
     parts.append("</tbody></table>")
 
     excerpt = any(seconds for _data, seconds in players.values())
     parts.append("<h2>Listen</h2>")
     if excerpt:
-        parts.append(f"<p class=\"note\">The first {EXCERPT_SECONDS} s of each chapter (the book has "
-                     f"{format_duration(summary.get('audio_seconds'))} of audio; the whole of it is in the m4b), "
-                     "next to about the text spoken in them.</p>")
+        parts.append(
+            f'<p class="note">The first {EXCERPT_SECONDS} s of each chapter (the book has '
+            f"{format_duration(summary.get('audio_seconds'))} of audio; the whole of it is in the m4b), "
+            "next to about the text spoken in them.</p>"
+        )
     for record in records:
         chapter = chapters.get(record["id"], {})
         data, seconds = players.get(record["id"], (None, None))
         heading = f"{record.get('index')}. {record.get('title')}"
-        parts.append(f"<section class=\"chapter\" id=\"chapter-{esc(record['id'])}\"><div><h3>{esc(heading)}</h3>")
+        parts.append(f'<section class="chapter" id="chapter-{esc(record["id"])}"><div><h3>{esc(heading)}</h3>')
         if data:
-            parts.append(f"<audio controls preload=\"metadata\" data-chapter=\"{esc(record['id'])}\" "
-                         f"src=\"{data_uri(data, 'audio/ogg')}\"></audio>")
-            parts.append(f"<p class=\"note\">{format_duration(chapter.get('audio_seconds'))} in all"
-                         f"{f', first {seconds:.0f} s here' if seconds else ''}</p>")
+            parts.append(
+                f'<audio controls preload="metadata" data-chapter="{esc(record["id"])}" '
+                f'src="{data_uri(data, "audio/ogg")}"></audio>'
+            )
+            parts.append(
+                f'<p class="note">{format_duration(chapter.get("audio_seconds"))} in all'
+                f"{f', first {seconds:.0f} s here' if seconds else ''}</p>"
+            )
         else:
-            parts.append(f"<p class=\"note failed\">no audio ({esc(chapter.get('state') or 'pending')})</p>")
+            parts.append(f'<p class="note failed">no audio ({esc(chapter.get("state") or "pending")})</p>')
         lines = spoken.get(record["id"], [])
         fraction = (seconds / chapter["audio_seconds"]) if seconds and chapter.get("audio_seconds") else 1.0
         shown, cut = spoken_excerpt(lines, fraction)
-        parts.append(f"</div><pre lang=\"{esc(summary.get('language') or '')}\">{esc(chr(10).join(shown))}"
-                     f"{' …' if cut else ''}</pre></section>")
+        parts.append(
+            f'</div><pre lang="{esc(summary.get("language") or "")}">{esc(chr(10).join(shown))}'
+            f"{' …' if cut else ''}</pre></section>"
+        )
 
-    parts.append("<h2>Plots</h2><div class=\"plots\">")
+    parts.append('<h2>Plots</h2><div class="plots">')
     for name, svg in plots.items():
-        parts.append(f"<img alt=\"{esc(name)}\" src=\"{data_uri(svg, 'image/svg+xml')}\">")
+        parts.append(f'<img alt="{esc(name)}" src="{data_uri(svg, "image/svg+xml")}">')
     parts.append("</div></body></html>\n")
     return "".join(parts)
 
@@ -276,16 +359,23 @@ def write_book_report(book: str, results: str | Path, out_dir: str | Path, setti
             seconds = None if whole or (chapter.get("audio_seconds") or 0) <= EXCERPT_SECONDS else EXCERPT_SECONDS
             players[chapter["chapter"]] = (player_audio(wav, seconds, book), seconds)
     cover = cover_thumbnail(info["cover"], book) if info.get("cover") and Path(info["cover"]).exists() else None
-    plots = {"chapter durations": plot_durations(summary["chapters"]),
-             "synthesis speed": plot_speed(summary["chapters"]),
-             "sentences from the cache": plot_cache(summary["chapters"])}
+    plots = {
+        "chapter durations": plot_durations(summary["chapters"]),
+        "synthesis speed": plot_speed(summary["chapters"]),
+        "sentences from the cache": plot_cache(summary["chapters"]),
+    }
     for name, svg in zip(("durations", "speed", "cache"), plots.values(), strict=True):
         with atomic_path(out_dir / f"{name}.svg") as tmp:
             tmp.write_bytes(svg)
     write_text(out_dir / "cover.svg", cover_svg(summary["title"], info.get("authors") or [], cover))
     write_text(out_dir / "book.html", book_page(summary, info, table, players, spoken, cover, plots))
-    log.info("%s: report page with %d players (%s), %d plots", book, len(players),
-             "whole chapters" if whole else f"first {EXCERPT_SECONDS} s of each chapter", len(plots))
+    log.info(
+        "%s: report page with %d players (%s), %d plots",
+        book,
+        len(players),
+        "whole chapters" if whole else f"first {EXCERPT_SECONDS} s of each chapter",
+        len(plots),
+    )
     return summary
 
 

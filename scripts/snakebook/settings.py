@@ -124,6 +124,7 @@ class QaSettings:
     max_edge_silence: float = 2.0  # seconds of silence before or after the voice
     min_peak_dbfs: float = -30.0  # a quieter peak is near-silent output
     max_clipped: float = 0.001  # fraction of samples at full scale
+    max_flatness: float = 0.3  # spectral flatness above this is noise or babble, not speech
 
 
 SECTIONS: dict[str, type] = {"pauses": PauseSettings, "text": TextSettings, "output": OutputSettings,

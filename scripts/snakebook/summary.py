@@ -27,13 +27,29 @@ from pathlib import Path
 from .fileio import write_json, write_text
 
 SUMMARY_FORMAT = "snakebook-summary/1"
-TSV_COLUMNS = ("book", "chapter", "title", "state", "characters", "audio_seconds", "synthesis_seconds",
-               "real_time_factor", "sentences", "from_cache", "engine", "voice", "versions", "log", "error")
+TSV_COLUMNS = (
+    "book",
+    "chapter",
+    "title",
+    "state",
+    "characters",
+    "audio_seconds",
+    "synthesis_seconds",
+    "real_time_factor",
+    "sentences",
+    "from_cache",
+    "engine",
+    "voice",
+    "versions",
+    "log",
+    "error",
+)
 # Packages whose version changes what a book sounds like, per engine (Snakemake and Python always).
 ENGINE_PACKAGES = {"piper": ("piper-tts", "onnxruntime"), "coqui": ("coqui-tts", "torch")}
 
 
 # --- at synthesis time (called by snakebook.synth) ---------------------------------------------------
+
 
 def voice_label(engine) -> str:
     """A short human name for the voice an engine speaks with (Piper voice file, espeak voice, model)."""
@@ -79,8 +95,14 @@ def part_totals(keys_json: str | Path | None) -> dict | None:
         return None
     keys_json = Path(keys_json)
     stem = keys_json.name.removesuffix(".keys.json")
-    totals = {"parts": 0, "synthesised": 0, "synth_seconds": 0.0, "load_seconds": 0.0, "engine_seconds": 0.0,
-              "engine_audio_seconds": 0.0}
+    totals = {
+        "parts": 0,
+        "synthesised": 0,
+        "synth_seconds": 0.0,
+        "load_seconds": 0.0,
+        "engine_seconds": 0.0,
+        "engine_audio_seconds": 0.0,
+    }
     for path in sorted(keys_json.parent.glob(f"{stem}-*of*.keys.json")):
         record = _read_json(path) or {}
         totals["parts"] += 1
@@ -100,6 +122,7 @@ def synthesis_facts(engine, identity: dict, keys_json: str | Path | None = None)
 
 
 # --- reading a book's state back ---------------------------------------------------------------------
+
 
 def _read_json(path: Path) -> dict | None:
     try:
@@ -129,7 +152,7 @@ def clean_error(line: str) -> str:
     if sep and (head[:4].isdigit() or head == ""):
         text = rest
     while text.startswith("ERROR "):
-        text = text[len("ERROR "):]
+        text = text[len("ERROR ") :]
     return " ".join(text.split())
 
 
@@ -146,8 +169,9 @@ def _rtf(seconds, audio) -> float | None:
     return round(seconds / audio, 4) if seconds and audio else None
 
 
-def chapter_summary(book_dir: Path, record: dict, settings: dict | None = None,
-                    failed_logs: Iterable[str] = ()) -> dict:
+def chapter_summary(
+    book_dir: Path, record: dict, settings: dict | None = None, failed_logs: Iterable[str] = ()
+) -> dict:
     """One chapter's row: title, characters, audio, synthesis time, RTF, cache use, engine, voice, state."""
     chapter = record["id"]
     wav = book_dir / "audio" / f"{chapter}.wav"
@@ -189,16 +213,18 @@ def chapter_summary(book_dir: Path, record: dict, settings: dict | None = None,
         reason = error_line(log_path)
         if reason is None and str(log_path) not in failed_logs:
             continue
-        job_output_missing = not wav.exists() if "synthesize" in log_path.parts else \
-            not (book_dir / "encoded" / f"{chapter}.m4a").exists()
+        job_output_missing = (
+            not wav.exists()
+            if "synthesize" in log_path.parts
+            else not (book_dir / "encoded" / f"{chapter}.m4a").exists()
+        )
         if job_output_missing:
             row.update(state="failed", log=str(log_path), error=reason)
             break
     return row
 
 
-def book_summary(results: str | Path, book: str, settings: dict | None = None,
-                 failed_logs: Iterable[str] = ()) -> dict:
+def book_summary(results: str | Path, book: str, settings: dict | None = None, failed_logs: Iterable[str] = ()) -> dict:
     """The summary of one book (see the module doc); ``failed_logs``: logs of jobs that failed in this run."""
     book_dir = Path(results) / book
     info = _read_json(book_dir / "book.json")
@@ -236,6 +262,14 @@ def book_summary(results: str | Path, book: str, settings: dict | None = None,
         summary["audiobook"] = str(m4b)
     elif all(c["state"] == "done" for c in chapters) and (error_line(assemble_log) or str(assemble_log) in failed_logs):
         summary.update(state="failed", error=error_line(assemble_log), log=str(assemble_log))
+    else:  # any other job of this book that failed in this run (loudness, checks, ...) fails the book
+        mine = [
+            log
+            for log in failed_logs
+            if Path(log).is_relative_to(book_dir) or Path(log).resolve().is_relative_to(book_dir.resolve())
+        ]
+        if mine:
+            summary.update(state="failed", error=error_line(mine[0]), log=mine[0])
     return summary
 
 
@@ -268,6 +302,7 @@ def _totals(chapters: list[dict], settings: dict) -> dict:
 
 
 # --- writing ------------------------------------------------------------------------------------------
+
 
 def _cell(value) -> str:
     if value is None:
@@ -312,8 +347,11 @@ def write_summaries(results: str | Path, books: dict[str, dict], failed_logs: It
 
 def books_in(results: Path) -> dict[str, dict]:
     """Every book folder under ``results`` (those with a book.json or logs), for the command line."""
-    return {path.name: {} for path in sorted(results.iterdir())
-            if path.is_dir() and ((path / "book.json").exists() or (path / "logs").is_dir())}
+    return {
+        path.name: {}
+        for path in sorted(results.iterdir())
+        if path.is_dir() and ((path / "book.json").exists() or (path / "logs").is_dir())
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

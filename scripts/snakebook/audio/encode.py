@@ -12,7 +12,7 @@ from pathlib import Path
 from ..fileio import atomic_path, write_json
 from .ffmpeg import run_ffmpeg
 from .formats import output_format
-from .loudness import GainPlan, Loudness, measure, plan_gain
+from .loudness import GainPlan, measure, plan_chapter_gain
 
 
 def encode_chapter(wav: str | Path, out: str | Path, bitrate: str | None = None, book: str | None = None, *,
@@ -33,16 +33,21 @@ def encode_chapter(wav: str | Path, out: str | Path, bitrate: str | None = None,
                    book, f"encoding a chapter as {kind.name}")
 
 
-def measure_chapter(wav: str | Path, out_json: str | Path, book: str | None = None) -> Loudness:
-    """Measure a chapter WAV's loudness once (every format's encode reads it) into ``loudness/NNN.json``."""
+def measure_chapter(wav: str | Path, out_json: str | Path, settings: tuple[float, float] | None,
+                    book: str | None = None) -> dict:
+    """Measure a chapter WAV's loudness once and plan its gain: ``loudness/NNN.json``, read by every format's encode."""
     measured = measure(wav, book)
-    write_json(out_json, measured.to_json())
-    return measured
+    record = {**measured.to_json(), "target": None, "ceiling": None, "plan": None}
+    if settings is not None:
+        plan = plan_chapter_gain(wav, measured, *settings, book=book)
+        record.update(target=settings[0], ceiling=settings[1], plan=plan.to_json())
+    write_json(out_json, record)
+    return record
 
 
-def chapter_gain(loudness_json: str | Path | None, settings: tuple[float, float] | None) -> GainPlan | None:
-    """The gain plan of a chapter from its measurement and (target, ceiling); None when loudness is off."""
-    if not loudness_json or settings is None:
+def chapter_gain(loudness_json: str | Path | None) -> GainPlan | None:
+    """The gain plan a chapter's measurement recorded; None when loudness is off."""
+    if not loudness_json:
         return None
-    measured = Loudness(**json.loads(Path(loudness_json).read_text(encoding="utf-8")))
-    return plan_gain(measured, *settings)
+    plan = json.loads(Path(loudness_json).read_text(encoding="utf-8")).get("plan")
+    return GainPlan(**plan) if plan else None

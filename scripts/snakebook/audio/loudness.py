@@ -42,10 +42,17 @@ def _number(text: str, label: str) -> float:
     return -math.inf if value.endswith("inf") else float(value)
 
 
-def measure(path: str | Path, book: str | None = None) -> Loudness:
-    """Integrated loudness, loudness range and sample peak of an audio file."""
-    command = [ffmpeg_binary(), "-hide_banner", "-nostdin", "-nostats", "-i", str(path),
-               "-af", "ebur128=peak=sample:framelog=verbose", "-f", "null", "-"]
+def measure(path: str | Path, book: str | None = None, *, start: float | None = None,
+            duration: float | None = None, true_peak: bool = False, filters: list[str] | None = None) -> Loudness:
+    """Integrated loudness, loudness range and peak (sample peak, or true peak) of an audio file or a part of it.
+
+    ``filters`` are applied before measuring (to measure what a gain plan makes of the audio).
+    """
+    span = [*(["-ss", f"{start:.3f}"] if start is not None else []),
+            *(["-t", f"{duration:.3f}"] if duration is not None else [])]
+    scan = f"ebur128=peak={'true' if true_peak else 'sample'}:framelog=verbose"
+    command = [ffmpeg_binary(), "-hide_banner", "-nostdin", "-nostats", *span, "-i", str(path), "-vn",
+               "-af", ",".join([*(filters or []), scan]), "-f", "null", "-"]
     result = subprocess.run(command, capture_output=True, text=True)
     summary = result.stderr[result.stderr.rfind("Summary:"):]
     if result.returncode != 0 or "Summary:" not in result.stderr:
@@ -87,6 +94,23 @@ def plan_gain(measured: Loudness, target: float = DEFAULT_TARGET, ceiling: float
     sample_ceiling = ceiling - TRUE_PEAK_MARGIN
     limit = sample_ceiling if measured.peak + gain > sample_ceiling else None
     return GainPlan(round(gain, 2), limit)
+
+
+def plan_chapter_gain(path: str | Path, measured: Loudness, target: float = DEFAULT_TARGET,
+                      ceiling: float = DEFAULT_CEILING, book: str | None = None) -> GainPlan:
+    """:func:`plan_gain`, then, where the limiter works, one check of the result and a correction of the gain.
+
+    A limiter takes some loudness with the peaks it holds (0.3-0.6 LU on Piper speech); measuring the
+    gained and limited chapter once (a cheap pass) and adding back the shortfall keeps the chapter on
+    target. Without a limiter the gain is exact and nothing is measured again.
+    """
+    plan = plan_gain(measured, target, ceiling)
+    if plan.limit_db is None:
+        return plan
+    after = measure(path, book, filters=plan.filters())
+    if math.isfinite(after.integrated):
+        plan.gain_db = round(plan.gain_db + min(max(target - after.integrated, 0.0), 3.0), 2)
+    return plan
 
 
 def loudness_settings(value) -> tuple[float, float] | None:

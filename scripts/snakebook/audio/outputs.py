@@ -52,15 +52,17 @@ def cover_job(book_json: str | Path, source: str | None, out: str | Path, book_n
     return prepare_cover(source or book.get("cover"), tags.title, tags.artist, out, book_name)
 
 
-def measure_job(wav: str | Path, out_json: str | Path, book_name: str | None) -> None:
-    measured = measure_chapter(wav, out_json, book_name)
-    log.info("%s: %s: integrated %.1f LUFS, sample peak %.1f dBFS, LRA %.1f LU", book_name, Path(wav).name,
-             measured.integrated, measured.peak, measured.lra)
+def measure_job(wav: str | Path, out_json: str | Path, loudness: dict | None, book_name: str | None) -> None:
+    record = measure_chapter(wav, out_json, loudness_settings(loudness), book_name)
+    plan = record["plan"] or {}
+    log.info("%s: %s: integrated %.1f LUFS, sample peak %.1f dBFS, LRA %.1f LU; gain %+.2f dB%s", book_name,
+             Path(wav).name, record["integrated"], record["peak"], record["lra"], plan.get("gain_db", 0.0),
+             f", limiter at {plan['limit_db']:.1f} dBFS" if plan.get("limit_db") is not None else "")
 
 
 def encode_job(wav: str | Path, out: str | Path, params: dict, loudness_json: str | Path | None,
                book_name: str | None) -> None:
-    gain = chapter_gain(loudness_json, loudness_settings(params.get("loudness")))
+    gain = chapter_gain(loudness_json)
     if gain is not None:
         log.info("%s: %s: gain %+.2f dB%s", book_name, Path(wav).name, gain.gain_db,
                  f", limiter at {gain.limit_db:.1f} dBFS" if gain.limit_db is not None else "")

@@ -15,8 +15,6 @@ from bs4 import BeautifulSoup, NavigableString, Tag, XMLParsedAsHTMLWarning
 
 from ..chaptertext import BREAK, SCENE_BREAK, join_elements, make_hint
 
-warnings.filterwarnings("ignore", category=XMLParsedAsHTMLWarning)
-
 BLOCK_TAGS = {
     "p", "div", "section", "article", "aside", "blockquote", "li", "ul", "ol", "dl", "dt", "dd",
     "h1", "h2", "h3", "h4", "h5", "h6", "pre", "table", "tr", "td", "th", "figure", "figcaption",
@@ -182,7 +180,9 @@ def iter_blocks(root: Tag, skip=None):
 
 def parse_html(markup: bytes | str) -> BeautifulSoup:
     """Parse (X)HTML leniently; the lxml parser does not expand external entities."""
-    return BeautifulSoup(markup, "lxml")
+    with warnings.catch_warnings():  # XHTML is parsed as HTML on purpose (lenient); say nothing about it
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        return BeautifulSoup(markup, "lxml")
 
 
 def blocks_to_text(blocks) -> str:

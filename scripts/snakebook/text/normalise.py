@@ -21,6 +21,7 @@ from functools import lru_cache
 
 import roman
 
+from ..language import text_language
 from . import numbers as num
 from .languages import LANGUAGES, LanguageWords, words_for
 
@@ -532,6 +533,7 @@ def _steps(language: str, options: TextOptions) -> _Steps:
     return _Steps(language, options)
 
 
-def normalise(text: str, language: str = "en", options: TextOptions | None = None) -> str:
-    """Rewrite one sentence so an engine reads it as a person would, in ``language`` (a base code)."""
-    return _steps(language, options or TextOptions()).run(text)
+def normalise(text: str, language: str | None = "en", options: TextOptions | None = None) -> str:
+    """Rewrite one sentence so an engine reads it as a person would, in ``language`` (any tag: ``fr-CA`` reads
+    with French rules, an unknown language with English ones; see :func:`snakebook.language.text_language`)."""
+    return _steps(text_language(language), options or TextOptions()).run(text)

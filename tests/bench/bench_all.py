@@ -1,0 +1,444 @@
+"""`make bench`: the performance figures of snakebook in one markdown table (stdout) and one JSON file.
+
+    .venv/bin/python tests/bench/bench_all.py [--quick | --full] [--json results/bench/latest.json]
+                                              [--only pipeline,encode,edit,library,probe]
+
+Every comparison runs its sides in this one invocation, one after the other, and reports ratios, so a
+busy machine inflates both sides alike. Sections:
+
+pipeline   the whole workflow (extraction -> m4b, empty cache, ``--cores N``) against bare Piper run the
+           best way a user could (N processes, one ONNX thread each, over balanced shares of exactly the
+           utterances the pipeline spoke) and against the ``piper`` command line over the same shares.
+           Default: the sample book at --cores 2 and 1; --quick: its 3-chapter subset; --full adds the
+           Christmas Carol (shared corpus). Per-rule CPU-seconds and peak memory come from the jobs'
+           ``benchmark:`` files.
+encode     CPU-seconds of encoding per hour of audio: the pipeline's own encode jobs, and each encoder
+           option on one chapter WAV (AAC fast/twoloop, Opus, MP3, FLAC).
+edit       a 3-chapter book: full build, a one-sentence edit rebuilt, a chapter whose sentences are all
+           cached rebuilt (the fixed cost of a job: its benchmark wall time, engine load, synthesis).
+library    B books x C short chapters with espeak-ng: full build (overhead per chapter = wall time minus
+           engine time / cores, per chapter), no-op rerun, dry run, and Snakemake's own floor (the same
+           number of trivial jobs). Default 20 x 30; --quick 10 x 30; --full 100 x 30 (3,000 chapters).
+probe      a no-op Snakemake start with the SLURM executor plugin installed and a controller that does
+           not answer: with the plugin's import-time probe and with snakebook.slurm_probe skipping it.
+
+The machine (CPU model, cores, load) is stated in the table and the JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import wave
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "scripts"))
+VENV_BIN = Path(sys.executable).parent
+SAMPLE = ROOT / "resources" / "epubjs-alice-in-wonderland.epub"
+CORPUS = ROOT.parent / "shared" / "corpus"
+CAROL_ALTERNATIVES = [CORPUS / "pg46-christmas-carol-epub2.epub", ROOT / "tests" / "data" / "pg46-christmas-carol-epub2.epub"]
+ROWS: list[tuple[str, str, str, str]] = []
+
+
+def row(section: str, measure: str, value, note: str = "") -> None:
+    text = f"{value:.3g}" if isinstance(value, float) else str(value)
+    ROWS.append((section, measure, text, note))
+    print(f"  {section}: {measure} = {text} {note}", file=sys.stderr, flush=True)
+
+
+# ------------------------------------------------------------------------------------------ machine
+
+
+def machine() -> dict:
+    model = platform.processor() or "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"cpu": model, "cores": os.cpu_count(), "load_1min": round(os.getloadavg()[0], 2),
+            "python": platform.python_version(), "platform": platform.platform(),
+            "date": time.strftime("%Y-%m-%d %H:%M:%S %Z")}
+
+
+# ------------------------------------------------------------------------------------------ helpers
+
+
+def snakemake(workdir: Path, config: dict, *args: str, env: dict | None = None,
+              snakefile: Path | None = None) -> tuple[float, subprocess.CompletedProcess]:
+    command = [str(VENV_BIN / "snakemake"), "-s", str(snakefile or ROOT / "Snakefile"), "--directory", str(workdir)]
+    if not any(a.startswith("--cores") for a in args):
+        command += ["--cores", "2"]
+    command += list(args)
+    if config:
+        command += ["--config"] + [f"{k}={json.dumps(v)}" for k, v in config.items()]
+    environment = dict(os.environ, PATH=f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}", **(env or {}))
+    started = time.perf_counter()
+    result = subprocess.run(command, cwd=workdir, capture_output=True, text=True, env=environment)
+    seconds = time.perf_counter() - started
+    if result.returncode != 0:
+        raise RuntimeError(f"snakemake failed in {workdir}:\n{result.stderr[-4000:]}")
+    return seconds, result
+
+
+def rule_of(path: Path) -> str:
+    """The rule of a benchmark file: results/{book}/benchmarks/{synthesize,encode}/... or .../{rule}[.x].tsv."""
+    if path.parent.name == "synthesize":
+        return "synthesize_part" if "-" in path.stem else "synthesize_chapter"
+    if path.parent.name == "encode":
+        return "encode_chapter"
+    return path.name.split(".", 1)[0]
+
+
+def rule_benchmarks(workdir: Path) -> dict:
+    """{rule: jobs, wall s, CPU s, peak RSS MB} from the jobs' Snakemake ``benchmark:`` files."""
+    rules: dict[str, dict] = {}
+    for path in workdir.glob("results/*/benchmarks/**/*.tsv"):
+        with open(path, newline="") as handle:
+            records = list(csv.DictReader(handle, delimiter="\t"))
+        for record in records:
+            entry = rules.setdefault(rule_of(path), {"jobs": 0, "wall_s": 0.0, "cpu_s": 0.0, "max_rss_mb": 0.0})
+            entry["jobs"] += 1
+            entry["wall_s"] += float(record.get("s") or 0)
+            entry["cpu_s"] += float(record.get("cpu_time") or 0)
+            rss = record.get("max_rss")
+            if rss not in (None, "", "-", "NA"):
+                entry["max_rss_mb"] = max(entry["max_rss_mb"], float(rss))
+    return rules
+
+
+def audio_seconds(workdir: Path) -> float:
+    total = 0.0
+    for path in workdir.glob("results/*/audio/*.wav"):
+        with wave.open(str(path), "rb") as handle:
+            total += handle.getnframes() / handle.getframerate()
+    return total
+
+
+def spoken_utterances(workdir: Path) -> list[str]:
+    return [line for path in sorted(workdir.glob("results/*/speech/*.txt"))
+            for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def balanced_shares(lines: list[str], shares: int) -> list[list[str]]:
+    """Greedy longest-first assignment of utterances to ``shares`` workers, balanced by characters."""
+    out: list[list[str]] = [[] for _ in range(shares)]
+    loads = [0] * shares
+    for line in sorted(lines, key=len, reverse=True):
+        i = loads.index(min(loads))
+        out[i].append(line)
+        loads[i] += len(line) + 20
+    return out
+
+
+def _bare_worker(lines: list[str]) -> dict:
+    from snakebook.engines import EngineSettings, make_engine
+
+    started = time.perf_counter()
+    engine = make_engine(EngineSettings())
+    engine.ensure_loaded(threads=1)
+    loaded = time.perf_counter()
+    samples = sum(len(engine.synthesize(line)) for line in lines)
+    return {"samples": samples, "rate": engine.sample_rate, "load_s": loaded - started,
+            "synth_s": time.perf_counter() - loaded}
+
+
+def bare_piper(lines: list[str], cores: int) -> dict:
+    shares = balanced_shares(lines, cores)
+    started = time.perf_counter()
+    with ProcessPoolExecutor(cores) as pool:
+        results = list(pool.map(_bare_worker, shares))
+    return {"wall_s": time.perf_counter() - started, "audio_s": sum(r["samples"] / r["rate"] for r in results),
+            "synth_cpu_s": sum(r["synth_s"] for r in results), "load_s": max(r["load_s"] for r in results)}
+
+
+def piper_cli(lines: list[str], cores: int, scratch: Path) -> dict:
+    from snakebook.engines.piper import bundled_voice
+
+    model, config = bundled_voice()
+    processes = []
+    started = time.perf_counter()
+    for i, share in enumerate(balanced_shares(lines, cores)):
+        text = scratch / f"cli-share-{i}.txt"
+        text.write_text("\n".join(share) + "\n", encoding="utf-8")
+        processes.append(subprocess.Popen(
+            [sys.executable, "-m", "piper", "-m", str(model), "-c", str(config), "-i", str(text), "--output-raw"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env=dict(os.environ, OMP_NUM_THREADS="1")))
+    codes = [p.wait() for p in processes]
+    return {"wall_s": time.perf_counter() - started, "ok": all(c == 0 for c in codes)}
+
+
+# ------------------------------------------------------------------------------------------ sections
+
+
+def bench_pipeline(name: str, entry: dict, cores: int, scratch: Path) -> dict:
+    workdir = scratch / f"pipeline-{name}-c{cores}"
+    workdir.mkdir(parents=True)
+    config = {"books": [entry], "cache_dir": str(workdir / "cache")}
+    wall, _ = snakemake(workdir, config, "--cores", str(cores))
+    lines = spoken_utterances(workdir)
+    bare = bare_piper(lines, cores)
+    cli = piper_cli(lines, cores, workdir)
+    rules = rule_benchmarks(workdir)
+    audio = audio_seconds(workdir)
+    result = {"book": name, "cores": cores, "pipeline_s": wall, "bare_piper_s": bare["wall_s"],
+              "piper_cli_s": cli["wall_s"], "piper_cli_ok": cli["ok"], "ratio_pipeline_bare": wall / bare["wall_s"],
+              "ratio_cli_bare": cli["wall_s"] / bare["wall_s"], "utterances": len(lines),
+              "characters": sum(map(len, lines)), "audio_s": audio, "bare_synth_cpu_s": bare["synth_cpu_s"],
+              "rules": rules}
+    label = f"{name}, --cores {cores}"
+    row("pipeline", f"{label}: pipeline / bare Piper", result["ratio_pipeline_bare"],
+        f"{wall:.0f} s vs {bare['wall_s']:.0f} s; {len(lines)} utterances, {audio / 60:.1f} min audio")
+    row("pipeline", f"{label}: piper CLI / bare Piper", result["ratio_cli_bare"],
+        f"{cli['wall_s']:.0f} s" + ("" if cli["ok"] else " (CLI failed)"))
+    for rule, figures in sorted(rules.items()):
+        row("memory", f"{label}: {rule} peak RSS MB", figures["max_rss_mb"],
+            f"{figures['jobs']} jobs, {figures['cpu_s']:.1f} CPU-s, {figures['wall_s']:.1f} s wall")
+    encode = rules.get("encode_chapter")
+    if encode and audio:
+        row("encode", f"{label}: encode jobs, CPU-s per hour of audio", encode["cpu_s"] / (audio / 3600),
+            "incl. job start-up")
+    result["workdir"] = str(workdir)
+    return result
+
+
+ENCODERS = {
+    "aac fast 64k (pipeline)": ["-c:a", "aac", "-aac_coder", "fast", "-b:a", "64k", "-f", "ipod"],
+    "aac twoloop 64k (ffmpeg default)": ["-c:a", "aac", "-b:a", "64k", "-f", "ipod"],
+    "opus 32k": ["-c:a", "libopus", "-b:a", "32k", "-f", "ogg"],
+    "mp3 64k": ["-c:a", "libmp3lame", "-b:a", "64k", "-f", "mp3"],
+    "flac": ["-c:a", "flac", "-f", "flac"],
+}
+
+
+def bench_encoders(wav: Path, scratch: Path) -> dict:
+    from snakebook.audio.ffmpeg import ffmpeg_binary
+
+    with wave.open(str(wav), "rb") as handle:
+        hours = handle.getnframes() / handle.getframerate() / 3600
+    out = {}
+    for label, args in ENCODERS.items():
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        result = subprocess.run([ffmpeg_binary(), "-v", "error", "-y", "-i", str(wav), "-vn", *args,
+                                 str(scratch / "encoded.out")], capture_output=True)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if result.returncode != 0:
+            row("encode", f"{label}", "n/a", "encoder not in this ffmpeg")
+            continue
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        out[label] = {"cpu_s_per_audio_hour": cpu / hours, "bytes_per_audio_hour": os.path.getsize(scratch / "encoded.out") / hours}
+        row("encode", f"{label}: CPU-s per hour of audio", cpu / hours,
+            f"{out[label]['bytes_per_audio_hour'] / 1e6:.0f} MB per hour")
+    return out
+
+
+SENTENCES = ["The old miller walked to the market before breakfast, as he had done for forty years.",
+             "A quiet student wrote a long letter in the rain and forgot to post it.",
+             "The baker's daughter repaired the fence after the storm, whistling all the while.",
+             "Our neighbour counted the sheep late in the evening and always came to a different number.",
+             "The young sailor sang by the window until the lamps were lit along the harbour.",
+             "A tired doctor read the newspaper on the bench outside the station."]
+
+
+def write_book(path: Path, chapters: int, sentences: int, seed: int = 0) -> Path:
+    parts = [f"Book {seed}\n\nby Bench Author\n"]
+    for c in range(chapters):
+        body = [f"{SENTENCES[(seed + c + s) % 6][:-1]}, on day {seed * 1000 + c * 100 + s}." for s in range(sentences)]
+        paragraphs = [" ".join(body[i:i + 4]) for i in range(0, len(body), 4)]
+        parts.append(f"\n\n\nCHAPTER {c + 1}. Part {c + 1}\n\n" + "\n\n".join(paragraphs) + "\n")
+    path.write_text("".join(parts), encoding="utf-8")
+    return path
+
+
+LOG_LOADED = re.compile(r"loaded \S+ in ([\d.]+) s")
+LOG_SYNTH = re.compile(r"synthesis ([\d.]+) s")
+
+
+def synth_log_figures(workdir: Path) -> dict:
+    load = synth = 0.0
+    for log in workdir.glob("results/*/logs/synthesize/*.log"):
+        text = log.read_text(encoding="utf-8", errors="replace")
+        load += sum(float(m) for m in LOG_LOADED.findall(text))
+        found = LOG_SYNTH.findall(text)
+        synth += float(found[-1]) if found else 0.0
+    return {"load_s": load, "synth_s": synth}
+
+
+def bench_edit(scratch: Path) -> dict:
+    workdir = scratch / "edit"
+    workdir.mkdir()
+    source = write_book(scratch / "edit-book.txt", chapters=3, sentences=24)
+    config = {"books": [{"path": str(source), "name": "edit"}], "cache_dir": str(workdir / "cache")}
+    full, _ = snakemake(workdir, config)
+    text = source.read_text(encoding="utf-8")
+    source.write_text(text.replace("on day 104.", "on day one hundred and four, or so they said."), encoding="utf-8")
+    shutil.rmtree(workdir / "results" / "edit" / "benchmarks", ignore_errors=True)
+    shutil.rmtree(workdir / "results" / "edit" / "logs" / "synthesize", ignore_errors=True)
+    edit, _ = snakemake(workdir, config)
+    edit_rules = rule_benchmarks(workdir)
+    edit_logs = synth_log_figures(workdir)
+    # A chapter whose every sentence is cached: delete its WAV, rebuild.
+    shutil.rmtree(workdir / "results" / "edit" / "benchmarks", ignore_errors=True)
+    (workdir / "results" / "edit" / "audio" / "001.wav").unlink()
+    cached, _ = snakemake(workdir, config)
+    cached_rules = rule_benchmarks(workdir)
+    noop, _ = snakemake(workdir, config)
+    synth = edit_rules.get("synthesize_chapter", {})
+    result = {"full_s": full, "edit_s": edit, "edit_rules": edit_rules, "edit_synth_logs": edit_logs,
+              "cached_chapter_s": cached, "cached_rules": cached_rules, "noop_s": noop}
+    row("edit", "3-chapter book: full build s", full)
+    row("edit", "one-sentence edit rebuilt s", edit, f"{edit / full:.0%} of the full build")
+    if synth:
+        row("edit", "edited chapter's synthesis job wall s", synth["wall_s"],
+            f"engine load {edit_logs['load_s']:.2f} s, synthesis {edit_logs['synth_s']:.2f} s, "
+            f"rest (start-up, planning, I/O) {synth['wall_s'] - edit_logs['load_s'] - edit_logs['synth_s']:.2f} s")
+    cached_synth = cached_rules.get("synthesize_chapter", {})
+    if cached_synth:
+        row("edit", "all-cached chapter: synthesis job wall s", cached_synth["wall_s"],
+            f"whole rebuild {cached:.1f} s")
+    row("edit", "no-op rerun s", noop)
+    return result
+
+
+def bench_library(books: int, chapters: int, scratch: Path) -> dict:
+    workdir = scratch / f"library-{books}x{chapters}"
+    library = workdir / "books"
+    library.mkdir(parents=True)
+    for b in range(books):
+        write_book(library / f"book-{b:03d}.txt", chapters=chapters, sentences=2, seed=b)
+    config = {"library": str(library), "engine": "espeak", "cache_dir": str(workdir / "cache")}
+    build, _ = snakemake(workdir, config)
+    engine = synth_log_figures(workdir)
+    count = books * chapters
+    noop, _ = snakemake(workdir, config)
+    dry, _ = snakemake(workdir, config, "--dry-run")
+    overhead = (build - engine["synth_s"] / 2) / count
+    floor = snakemake_floor(count, scratch)
+    result = {"books": books, "chapters": count, "build_s": build, "engine_s": engine["synth_s"],
+              "overhead_per_chapter_s": overhead, "noop_s": noop, "dry_run_s": dry, "snakemake_floor_noop_s": floor}
+    label = f"{books} books x {chapters} chapters ({count})"
+    row("library", f"{label}: build s (espeak, --cores 2)", build, f"engine {engine['synth_s']:.0f} s")
+    row("library", f"{label}: overhead per chapter s", overhead, "(build - engine/2) / chapters; target <= 0.5")
+    row("library", f"{label}: no-op rerun s", noop, "target <= 5 s at 3,000")
+    row("library", f"{label}: dry run s", dry, "target <= 10 s at 3,000")
+    row("library", f"{count} trivial jobs: Snakemake's own no-op floor s", floor)
+    result["workdir"] = str(workdir)
+    return result
+
+
+def snakemake_floor(jobs: int, scratch: Path) -> float:
+    folder = scratch / f"floor-{jobs}"
+    folder.mkdir()
+    (folder / "Snakefile").write_text(
+        f'rule all:\n    input: expand("out/{{i}}.txt", i=range({jobs}))\n\n'
+        'rule one:\n    output: "out/{i}.txt"\n    run:\n        open(output[0], "w").close()\n')
+    snakemake(folder, {}, snakefile=folder / "Snakefile")
+    seconds, _ = snakemake(folder, {}, snakefile=folder / "Snakefile")
+    return seconds
+
+
+def bench_probe(scratch: Path) -> dict:
+    try:
+        import snakemake_executor_plugin_slurm  # noqa: F401
+    except ImportError:
+        row("probe", "SLURM plugin start-up probe", "skipped", "plugin not installed (make slurm)")
+        return {}
+    if shutil.which("scontrol") is None:
+        row("probe", "SLURM plugin start-up probe", "skipped", "no scontrol on the PATH")
+        return {}
+    dead = scratch / "dead-slurm.conf"
+    conf = Path(os.environ.get("SLURM_CONF", "/etc/slurm/slurm.conf"))
+    text = conf.read_text() if conf.is_file() else "ClusterName=dead\nSlurmctldHost=localhost\n"
+    text = re.sub(r"(?m)^SlurmctldPort=.*$", "", text) + "\nSlurmctldPort=6999\n"  # nothing listens there
+    dead.write_text(text)
+    folder = scratch / "probe"
+    folder.mkdir()
+    (folder / "Snakefile").write_text('rule all:\n    input: "a"\n\nrule a:\n    output: "a"\n    shell: "touch {output}"\n')
+    snakemake(folder, {}, snakefile=folder / "Snakefile")
+    times = {}
+    for label, extra in (("probe waits", {"SNAKEBOOK_SLURM_PROBE": "1"}), ("skipped (snakebook)", {})):
+        times[label], _ = snakemake(folder, {}, snakefile=folder / "Snakefile", env={"SLURM_CONF": str(dead), **extra})
+    row("probe", "no-op start, SLURM controller not answering: probe waits s", times["probe waits"])
+    row("probe", "same, probe skipped for local runs s", times["skipped (snakebook)"])
+    return times
+
+
+# ------------------------------------------------------------------------------------------ main
+
+
+def carol_path() -> Path | None:
+    for path in CAROL_ALTERNATIVES:
+        if path.is_file():
+            return path
+    return None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--quick", action="store_true", help="small configurations only (~10 minutes)")
+    size.add_argument("--full", action="store_true", help="adds the Christmas Carol and 3,000 chapters (hours)")
+    parser.add_argument("--only", default="pipeline,encode,edit,library,probe")
+    parser.add_argument("--json", default=str(ROOT / "results" / "bench" / "latest.json"))
+    parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
+    parser.add_argument("--library", help="books x chapters of the library section, e.g. 100x30")
+    args = parser.parse_args()
+    only = set(args.only.split(","))
+    info = machine()
+    report: dict = {"machine": info, "mode": "quick" if args.quick else "full" if args.full else "default"}
+    scratch = Path(tempfile.mkdtemp(prefix="snakebook-bench-"))
+    try:
+        if "pipeline" in only or "encode" in only:
+            books = [("sample 3 chapters", {"path": str(SAMPLE), "name": "sample3",
+                                            "drop_chapters": [1, 2, 3, 4, 5, 6, 8]})]
+            if not args.quick:
+                books = [("sample book", {"path": str(SAMPLE), "name": "sample"})]
+            if args.full and carol_path():
+                books.append(("Christmas Carol", {"path": str(carol_path()), "name": "carol"}))
+            report["pipeline"] = []
+            for name, entry in books:
+                for cores in (2, 1):
+                    report["pipeline"].append(bench_pipeline(name, entry, cores, scratch))
+            if "encode" in only:
+                wavs = sorted(Path(report["pipeline"][0]["workdir"]).glob("results/*/audio/*.wav"),
+                              key=lambda p: p.stat().st_size)
+                report["encode"] = bench_encoders(wavs[-1], scratch)
+        if "edit" in only:
+            report["edit"] = bench_edit(scratch)
+        if "library" in only:
+            books, chapters = (10, 30) if args.quick else (100, 30) if args.full else (20, 30)
+            if args.library:
+                books, chapters = (int(n) for n in args.library.lower().split("x"))
+            report["library"] = bench_library(books, chapters, scratch)
+        if "probe" in only:
+            report["probe"] = bench_probe(scratch)
+    finally:
+        if not args.keep:
+            shutil.rmtree(scratch, ignore_errors=True)
+    report["rows"] = ROWS
+    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.json).write_text(json.dumps(report, indent=1) + "\n")
+    print(f"Machine: {info['cpu']}, {info['cores']} cores, load {info['load_1min']} at start, {info['date']} "
+          f"(mode {report['mode']}; JSON: {args.json})\n")
+    print("| section | measure | value | note |\n|---|---|---|---|")
+    for section, measure, value, note in ROWS:
+        print(f"| {section} | {measure} | {value} | {note} |")
+
+
+if __name__ == "__main__":
+    main()
