@@ -141,7 +141,9 @@ def chapter_m4as(wildcards):
 
 # --- outputs (rules/assemble.smk, snakebook.audio) ---------------------------------------------
 BOOK_FORMATS = "|".join(FORMATS)
-CHAPTER_SUFFIXES = "|".join(sorted({f.chapter_suffix.lstrip(".") for f in FORMATS.values()}))
+CHAPTER_SUFFIXES = "|".join(
+    sorted({f.chapter_suffix.lstrip(".") for f in FORMATS.values()})
+)
 CHAPTER_FORMAT = {suffix.lstrip("."): f.name for suffix, f in BY_CHAPTER_SUFFIX.items()}
 
 
@@ -153,7 +155,9 @@ def book_targets(book):
     """The finished files of a book: one per format, captions, per-chapter folders, the library placement."""
     output = BOOKS[book].output
     targets = [f"results/{book}/{book}.{fmt}" for fmt in output.format_list]
-    targets += [f"results/{book}/{book}.{kind}" for kind in config.get("captions") or []]
+    targets += [
+        f"results/{book}/{book}.{kind}" for kind in config.get("captions") or []
+    ]
     if output.per_chapter:
         targets += [f"results/{book}/per_chapter/{fmt}" for fmt in output.format_list]
     if output.layout:
@@ -176,11 +180,16 @@ def first_format_chapters(wildcards):
 
 
 def book_audio_files(wildcards):
-    return [f"results/{wildcards.book}/{wildcards.book}.{fmt}" for fmt in book_formats(wildcards.book)]
+    return [
+        f"results/{wildcards.book}/{wildcards.book}.{fmt}"
+        for fmt in book_formats(wildcards.book)
+    ]
 
 
 def chapter_cues(wildcards):
-    return [f"results/{wildcards.book}/speech/{c}.cues.tsv" for c in chapter_ids(wildcards)]
+    return [
+        f"results/{wildcards.book}/speech/{c}.cues.tsv" for c in chapter_ids(wildcards)
+    ]
 
 
 def chapter_loudness(wildcards):

@@ -12,7 +12,7 @@ with rule_entry(snakemake.log[0], snakemake.wildcards.book):
         chapter["title"],
         snakemake.wildcards.part,
         snakemake.output.cache_keys,
-        snakemake.params.sound,
+        {**snakemake.params.sound, "qa": snakemake.config.get("qa") or {}},  # qa: as synthesize_chapter
         language=chapter["language"],
         cache_dir=snakemake.config.get("cache_dir") or DEFAULT_CACHE_DIR,
         threads=snakemake.threads,

@@ -27,7 +27,8 @@ OPTIONAL = {
     "snakemake_executor_plugin_slurm_jobstep": ("slurm.txt", "snakemake-executor-plugin-slurm-jobstep"),
     "snakemake_executor_plugin_cluster_generic": ("slurm.txt", "snakemake-executor-plugin-cluster-generic"),
 }
-FIRST_PARTY = {"snakebook", "helpers", "tiny_models", "conftest"}
+# The package, and the modules of tests/ itself (helpers, tiny_models, conftest, ...).
+FIRST_PARTY = {"snakebook"} | {path.stem for path in (ROOT / "tests").glob("*.py")}
 
 
 def canonical(name: str) -> str:
@@ -96,12 +97,14 @@ def test_installed_package_is_this_tree_with_the_runtime_set():
     assert runtime == RUNTIME, "the installed snakebook is out of date with envs/requirements.txt: run `make setup`"
 
 
-def test_no_sys_path_edits_for_the_package():
+def test_no_sys_path_edits_for_the_package_and_no_noqa_in_rule_scripts():
     places = [ROOT / "rules" / "common.smk", ROOT / "Makefile", *sorted((ROOT / "scripts").glob("*.py"))]
     places += [path for path in sorted((ROOT / "tests").glob("*.py")) if path.name != "test_packaging.py"]
     for path in places:
         text = path.read_text()
         assert "sys.path.insert" not in text and "PYTHONPATH" not in text, path
+    for script in sorted((ROOT / "scripts").glob("*.py")):  # `snakemake` is a known name (ruff.toml builtins)
+        assert "# noqa" not in script.read_text(), script
 
 
 def imported_modules(path: Path) -> set[str]:

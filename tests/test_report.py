@@ -81,9 +81,8 @@ def test_report_files_and_book_pages(library):
         root = ElementTree.parse(out / "report" / f"{plot}.svg").getroot()
         assert root.tag.endswith("svg")
     assert "Chapter durations" in (out / "report" / "durations.svg").read_text()
-    assert "http" not in re.sub(r'xmlns(:\w+)?="[^"]*"', "", (out / "report" / "speed.svg").read_text()).replace(
-        "http://www.w3.org", ""
-    )  # nothing fetched from the network
+    for plot in ("durations", "speed", "cache"):  # nothing loaded from the network (pygal's tooltips script)
+        assert not re.search(r'(src|href)="(https?:)?//', (out / "report" / f"{plot}.svg").read_text())
 
 
 def test_big_books_get_excerpts(library, tmp_path, monkeypatch):
@@ -100,9 +99,11 @@ def test_big_books_get_excerpts(library, tmp_path, monkeypatch):
 
 
 def open_book_page(page, title: str):
-    """From the report's start page: Results -> the book -> 1. Listen -> view; return the page's frame."""
-    page.get_by_role("link", name="Results").first.click()
-    page.get_by_role("link", name=title, exact=True).click()
+    """From the report's start page: the book -> 1. Listen -> view; return the frame showing the book's page."""
+    book = page.get_by_role("link", name=title, exact=True)
+    if book.count() == 0:  # Snakemake lists a few categories in the menu itself, more under "Results"
+        page.get_by_role("link", name="Results").first.click()
+    book.click()
     page.get_by_role("link", name="1. Listen").click()
     page.locator("tr", has_text="the book: chapters, players, spoken text").first.locator("a").first.click()
     page.wait_for_function("() => Array.from(document.querySelectorAll('iframe')).length > 0")

@@ -339,25 +339,25 @@ def check_workstation(host: str, workdir: str, python: str, ssh_config: str | No
     try:
         result = run(command, input=script, capture_output=True, text=True, timeout=timeout + 60)
     except subprocess.TimeoutExpired:
-        return (f"workstation {host} accepted the connection but did not finish a short check within "
+        return (f"Workstation {host} accepted the connection but did not finish a short check within "
                 f"{timeout + 60:g} s; check its load and {shown}.")
     answer = re.search(r"snakebook-check: (\S+)", result.stdout or "")
     if answer is None:
         error = " ".join((result.stderr or "").split()) or f"ssh exit code {result.returncode}"
         if "Permission denied" in error or "no such identity" in error:
-            return (f"workstation {host} refuses the login without a password ({error}): snakebook connects with "
+            return (f"Workstation {host} refuses the login without a password ({error}): snakebook connects with "
                     f"BatchMode, so it needs a key that {host} accepts; set one up (`ssh-copy-id {host}`, or "
                     f"IdentityFile in your ssh config) and check that {shown} asks for nothing.")
         if "Host key verification failed" in error:
-            return (f"workstation {host}'s host key is not known here ({error}); connect once by hand "
+            return (f"Workstation {host}'s host key is not known here ({error}); connect once by hand "
                     f"(`ssh {host}`) to accept it, then run again.")
-        return (f"workstation {host} does not answer ssh within {timeout:g} s ({error}); switch it on, fix the "
+        return (f"Workstation {host} does not answer ssh within {timeout:g} s ({error}); switch it on, fix the "
                 f"name or address in your ssh config, or remove it from the hosts file.")
     missing = {"no-folder": f"has no project folder {workdir}",
                "no-python": f"has no Python at {python} (the project's .venv)",
                "no-packages": f"cannot import snakemake and snakebook with {python}"}
     if answer.group(1) in missing:
-        return (f"workstation {host} {missing[answer.group(1)]}: profiles/ssh runs each job in the same folder, "
+        return (f"Workstation {host} {missing[answer.group(1)]}: profiles/ssh runs each job in the same folder, "
                 f"with the same .venv, as on this machine, so install snakebook there at the same path "
                 f"(`make setup`, and `make slurm`) on a filesystem shared with this machine.")
     return None
@@ -428,18 +428,33 @@ def profile_file(profile: str | Path) -> Path:
     raise SnakebookError(f"No Snakemake profile at {path}: expected a folder with config.yaml, or a YAML file.")
 
 
-def profile_executor(profile: str | Path) -> str | None:
+def profile_settings(profile: str | Path) -> dict:
     import yaml
 
     with open(profile_file(profile), encoding="utf-8") as handle:
-        settings = yaml.safe_load(handle) or {}
-    return settings.get("executor")
+        return yaml.safe_load(handle) or {}
+
+
+def profile_executor(profile: str | Path) -> str | None:
+    return profile_settings(profile).get("executor")
+
+
+def check_profile_workstations(profile: str | Path, run: Run = subprocess.run) -> None:
+    """profiles/ssh: check the hosts of the profile's hosts file (what the workflow's onstart check does too)."""
+    submit = profile_settings(profile).get("cluster-generic-submit-cmd")
+    if not submit:
+        return
+    hosts = ssh_profile_hosts(str(profile_file(profile).parent / str(submit)))
+    if hosts is not None:
+        timeout = float(os.environ.get("SNAKEBOOK_SSH_TIMEOUT") or SSH_TIMEOUT_S)
+        check_workstations(hosts, os.getcwd(), sys.executable, os.environ.get("SNAKEBOOK_SSH_CONFIG") or None,
+                           timeout, run)
 
 
 USAGE = """usage: run_on_cluster.py PROFILE [SNAKEMAKE OPTIONS...]
 
-Check that the profile's executor can work here (plugin installed; for SLURM: sbatch, controller up),
-then run `snakemake --workflow-profile PROFILE [SNAKEMAKE OPTIONS...]`. Example:
+Check that the profile's executor can work here (plugin installed; for SLURM: sbatch, controller up;
+for profiles/ssh: every workstation of the hosts file answers and has the project), then run `snakemake --workflow-profile PROFILE [SNAKEMAKE OPTIONS...]`. Example:
     .venv/bin/python scripts/run_on_cluster.py profiles/slurm --config books='["my.epub"]'
 Set SNAKEBOOK_CHECK_ONLY=1 to check without running."""
 
@@ -453,6 +468,8 @@ def main(argv: Sequence[str]) -> int:
     try:
         executor = profile_executor(profile)
         preflight(executor)
+        if executor == "cluster-generic":
+            check_profile_workstations(profile)
     except SnakebookError as error:
         print(f"snakebook: {error}", file=sys.stderr)
         return 1

@@ -146,10 +146,15 @@ def align(source_tokens: list[str], target_tokens: list[str], max_gap: int | Non
         # Cheapest way to the next common anchor: pass over t target words then jump in the source,
         # or pass over s source words then jump in the target.
         best = None
-        for step in range(1, 4):  # a few words changed one for one ("Mr" -> "mister"): step over both
-            if source_tokens[i + step:i + step + 2] == target_tokens[j + step:j + step + 2] and i + step < n \
-                    and j + step < m:
-                best = (step, (i + step, j + step))
+        # A few words added ("2." -> "two"), dropped, or changed one for one ("Mr" -> "mister"): the next
+        # two words agree again after a short step on one side or both.
+        for step in range(1, 4):
+            for di, dj in ((step, 0), (0, step), (step, step)):
+                if i + di < n and j + dj < m and \
+                        source_tokens[i + di:i + di + 2] == target_tokens[j + dj:j + dj + 2]:
+                    best = (step, (i + di, j + dj))
+                    break
+            if best:
                 break
         for lead in range(LOOKAHEAD):
             if best is not None and best[0] <= lead:
@@ -242,20 +247,24 @@ def _cell(text: str) -> str:
     return re.sub(r"\s+", " ", text or "").strip()
 
 
-def _reason_index(drops: list[tuple[str, str]]) -> tuple[dict[tuple, str], dict[str, str]]:
-    """Anchors (3-word runs) and single words of the reported drops -> reason (the first report wins)."""
+def _reason_index(drops: list[tuple[str, str]]) -> tuple[dict[tuple, str], dict[str, str], dict[str, str]]:
+    """Anchors (3-word runs), single words, and the words of tiny reports (shorter than an anchor, such as a
+    "Chapter 1" line) of the reported drops -> reason (the first report wins)."""
     grams: dict[tuple, str] = {}
     singles: dict[str, str] = {}
+    tiny: dict[str, str] = {}
     for text, reason in drops:
         tokens = words(text)
         for i in range(len(tokens) - ANCHOR + 1):
             grams.setdefault(tuple(tokens[i:i + ANCHOR]), reason)
         for token in tokens:
             singles.setdefault(token, reason)
-    return grams, singles
+            if len(tokens) < ANCHOR:
+                tiny.setdefault(token, reason)
+    return grams, singles, tiny
 
 
-def _reasons(tokens: list[str], grams: dict, singles: dict) -> list[str]:
+def _reasons(tokens: list[str], grams: dict, singles: dict, tiny: dict) -> list[str]:
     """A reason for each word of an unmatched run: a reported drop covering it, else ``unexplained``."""
     out = [""] * len(tokens)
     for i in range(len(tokens) - ANCHOR + 1):
@@ -265,6 +274,7 @@ def _reasons(tokens: list[str], grams: dict, singles: dict) -> list[str]:
                 out[k] = out[k] or reason
     if len(tokens) < ANCHOR + 2:  # a short run (a word or two): reported on its own, e.g. a page number line
         out = [r or singles.get(t, "") for r, t in zip(out, tokens, strict=True)]
+    out = [r or tiny.get(t, "") for r, t in zip(out, tokens, strict=True)]
     # Words between two covered words of the same reason share it (an anchor broken by one odd word).
     for i, reason in enumerate(out):
         if not reason:
@@ -316,7 +326,7 @@ def account(recorder: Recorder, chapters: list[tuple[str, str, str]]) -> Coverag
     for j, i in enumerate(match):
         if i >= 0:
             destination_of[i] = tgt_dest[j]
-    grams, singles = _reason_index(recorder.drops)
+    grams, singles, tiny = _reason_index(recorder.drops)
     i = 0
     while i < len(src_tokens):
         if destination_of[i]:
@@ -327,7 +337,7 @@ def account(recorder: Recorder, chapters: list[tuple[str, str, str]]) -> Coverag
             end += 1
         _claim_title_words(src_tokens, destination_of, i, end, title_words)
         run = [k for k in range(i, end) if not destination_of[k]]
-        for k, reason in zip(run, _reasons([src_tokens[k] for k in run], grams, singles), strict=True):
+        for k, reason in zip(run, _reasons([src_tokens[k] for k in run], grams, singles, tiny), strict=True):
             destination_of[k] = f"dropped: {reason}"
         i = end
 
@@ -407,7 +417,7 @@ def check_speech(chapter_text: str, speech_text: str, lexicon_words=()) -> list[
         tokens = words(sentence)
         tgt += tokens
         where += [number] * len(tokens)
-    spoken = words(speech_text)
+    spoken = words(re.sub(r"\[\[.*?\]\]", " ", speech_text))  # inline phonemes: words said by a lexicon or hint
     match = align(spoken, tgt, max_gap=60)
     out = []
     for j, i in enumerate(match):

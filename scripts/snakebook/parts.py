@@ -91,6 +91,7 @@ def synthesize_part(
     """Fill the sentence cache with part ``part`` (``KofN``) of a chapter; write its keys manifest."""
     from .cache import AudioCache, utterance_key
     from .progress import SynthesisProgress
+    from .qa import ChapterQa
     from .synth import KeysManifest, SynthesisReport, plan_chapter
 
     number, count = parse_part(part)
@@ -108,6 +109,7 @@ def synthesize_part(
     started = None
     to_make = sum(1 for key in set(keys) if not cache.has(key))
     progress = SynthesisProgress(f"{book_name} {Path(keys_json).name.split('.')[0]}", len(chosen), to_make)
+    part_qa = ChapterQa(settings.get("qa"), rate, book_name, Path(keys_json).name.split(".")[0])
     for key, utterance in zip(keys, chosen, strict=True):
         if cache.has(key):
             progress.utterance_done(0.0, synthesised=False)
@@ -118,7 +120,7 @@ def synthesize_part(
             report.load_seconds = time.perf_counter() - loading
             started = time.perf_counter()
         spoken = time.perf_counter()
-        audio = engine.synthesize(utterance.text)
+        audio = part_qa.synthesize(engine, utterance.text)  # flagged takes retried (engines that vary)
         engine_seconds = time.perf_counter() - spoken
         cache.put(key, audio, rate)
         report.synthesized += 1

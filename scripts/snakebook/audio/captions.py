@@ -81,7 +81,7 @@ def _clock(seconds: float, separator: str) -> str:
 def to_vtt(cues: list[Cue]) -> str:
     blocks = ["WEBVTT"]
     for number, cue in enumerate(cues, start=1):
-        text = html.escape(cue.text, quote=False).replace("-->", "→")
+        text = html.escape(cue.text, quote=False)  # also makes "-->" harmless ("--&gt;")
         blocks.append(f"{number}\n{_clock(cue.start, '.')} --> {_clock(cue.end, '.')}\n{text}")
     return "\n\n".join(blocks) + "\n"
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from ..fileio import atomic_path, write_json
 from .ffmpeg import run_ffmpeg
 from .formats import output_format
-from .loudness import GainPlan, measure, plan_chapter_gain
+from .loudness import TRUE_PEAK_MARGIN, GainPlan, measure, plan_chapter_gain
 
 
 def encode_chapter(wav: str | Path, out: str | Path, bitrate: str | None = None, book: str | None = None, *,
@@ -45,9 +45,19 @@ def measure_chapter(wav: str | Path, out_json: str | Path, settings: tuple[float
     return record
 
 
-def chapter_gain(loudness_json: str | Path | None) -> GainPlan | None:
-    """The gain plan a chapter's measurement recorded; None when loudness is off."""
+def chapter_gain(loudness_json: str | Path | None, headroom_db: float = 0.0) -> GainPlan | None:
+    """The gain plan a chapter's measurement recorded; None when loudness is off.
+
+    ``headroom_db``: a codec that overshoots its input's peaks (Opus) gets its limiter that much lower.
+    """
     if not loudness_json:
         return None
-    plan = json.loads(Path(loudness_json).read_text(encoding="utf-8")).get("plan")
-    return GainPlan(**plan) if plan else None
+    record = json.loads(Path(loudness_json).read_text(encoding="utf-8"))
+    if not record.get("plan"):
+        return None
+    plan = GainPlan(**record["plan"])
+    if headroom_db and record.get("ceiling") is not None:
+        limit = record["ceiling"] - TRUE_PEAK_MARGIN - headroom_db
+        if record["peak"] + plan.gain_db > limit:
+            plan.limit_db = min(plan.limit_db if plan.limit_db is not None else limit, limit)
+    return plan

@@ -62,7 +62,7 @@ def measure_job(wav: str | Path, out_json: str | Path, loudness: dict | None, bo
 
 def encode_job(wav: str | Path, out: str | Path, params: dict, loudness_json: str | Path | None,
                book_name: str | None) -> None:
-    gain = chapter_gain(loudness_json)
+    gain = chapter_gain(loudness_json, output_format(params["format"], book_name).peak_headroom_db)
     if gain is not None:
         log.info("%s: %s: gain %+.2f dB%s", book_name, Path(wav).name, gain.gain_db,
                  f", limiter at {gain.limit_db:.1f} dBFS" if gain.limit_db is not None else "")

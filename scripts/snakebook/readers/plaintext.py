@@ -206,11 +206,12 @@ def split_text(text: str, options: ReadOptions) -> list:
         keyword = [c for c in candidates if c[2] != "caps"]
         chosen = keyword if len(keyword) >= 2 else [c for c in candidates if c[2] == "caps"] if len(candidates) >= 3 else []
 
+    if c_start >= 0:  # the word account (no-op unless recording): the contents list is not read
+        coverage.dropped("\n".join(raw for raw, _blanks in paras[c_start:c_end + 1]), "contents")
     blocks: list[Block] = []
     index_of: dict[int, int] = {}
     for i, (raw, _blanks) in enumerate(paras):
         if c_start <= i <= c_end:
-            coverage.dropped(raw, "contents")  # the word account (no-op unless recording)
             continue
         index_of[i] = len(blocks)
         body = paragraph_text(raw)

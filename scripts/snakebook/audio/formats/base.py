@@ -28,6 +28,7 @@ class OutputFormat:
     codec = ""
     defaults: dict = {"bitrate": None, "sample_rate": None, "channels": 1}
     chapters_in_file = True  # the book file carries chapter markers players read
+    peak_headroom_db = 0.0  # how far the codec's decoded peaks may pass its input's (the limiter sits lower)
 
     def options(self, settings: dict | None) -> dict:
         """This format's settings (config ``output.<format>``) over its defaults; unset values keep defaults."""

@@ -1,0 +1,51 @@
+"""snakebook.slurm_probe: local Snakemake runs skip the SLURM plugin's import-time `scontrol show config`."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from snakebook.slurm_probe import MODULE, is_local_run
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize(("argv", "local"), [
+    (["/venv/bin/snakemake", "--cores", "2"], True),
+    (["/venv/bin/snakemake", "-n", "--executor", "local"], True),
+    (["/venv/bin/snakemake", "--workflow-profile", "profiles/slurm"], False),
+    (["/venv/bin/snakemake", "--executor", "slurm"], False),
+    (["/venv/bin/snakemake", "-e", "cluster-generic"], False),
+    (["/venv/bin/snakemake", "--executor=slurm-jobstep"], False),
+    (["/venv/bin/snakemake", "--profile", "mycluster"], False),
+    (["/venv/bin/python", "-m", "pytest"], False),
+    ([], False),
+])
+def test_only_plain_local_snakemake_runs_skip_the_probe(argv, local, monkeypatch):
+    monkeypatch.delenv("SNAKEBOOK_SLURM_PROBE", raising=False)
+    monkeypatch.delenv("SNAKEMAKE_PROFILE", raising=False)
+    assert is_local_run(argv) is local
+
+
+def test_the_probe_can_be_kept(monkeypatch):
+    monkeypatch.setenv("SNAKEBOOK_SLURM_PROBE", "1")
+    assert not is_local_run(["/venv/bin/snakemake", "--cores", "2"])
+
+
+def test_the_plugin_imports_with_the_instant_probe_and_keeps_working():
+    """In a fresh interpreter posing as a local `snakemake`: the plugin imports and sees no MinJobAge."""
+    pytest.importorskip("snakemake_executor_plugin_slurm")
+    code = (
+        "import sys; sys.argv = ['/x/snakemake', '--cores', '1']\n"
+        "from snakebook.slurm_probe import skip_for_local_run\n"
+        "assert skip_for_local_run()\n"
+        "import snakemake_executor_plugin_slurm as plugin\n"
+        f"assert sys.modules['{MODULE}'].get_min_job_age() is None\n"
+        "assert plugin.ExecutorSettings is not None\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                            env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT / "scripts")}, timeout=120)
+    assert result.returncode == 0, result.stderr
