@@ -135,6 +135,9 @@ def test_a_vanished_word_is_listed_with_its_sentence():
     speech = "The cat sat on the mat.\nThen the dog barked loudly at the postman.\n"
     vanished = coverage.check_speech(chapter, speech)
     assert [(v.word, v.sentence) for v in vanished] == [("quietly", "The cat sat quietly on the mat.")]
+    # short words too, unless they are abbreviations or acronyms ("Mr.", "BBC") that preparation expands
+    vanished = coverage.check_speech("The cat sat on the BBC mat, said Mr. Fox.", "The sat on the B B C mat, said Fox.")
+    assert [v.word for v in vanished] == ["cat"]
 
 
 def test_lexicon_and_hint_words_may_change():

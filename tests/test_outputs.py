@@ -322,7 +322,7 @@ def test_pipeline_makes_every_format_checked(piper_book):
         assert back["cover"] == cover
         print(player_view(fmt, out))
         folder = piper_book / "per_chapter" / fmt
-        files = sorted(p.name for p in folder.iterdir() if not p.name.endswith(".m3u8"))
+        files = sorted(p.name for p in folder.iterdir() if not p.name.endswith(".m3u8") and p.name[0] != ".")
         assert files == [f"{n:02d} - {safe_name(t)}{kind.chapter_suffix}" for n, t in enumerate(titles, start=1)]
         assert (folder / f"{PIPER_BOOK}.m3u8").exists()
 

@@ -99,7 +99,7 @@ def test_pipeline_through_slurm(tmp_path, shared_cache):
     workdir.mkdir()
     started = time.monotonic()
     result = snakemake(workdir, "--workflow-profile", str(slurm_test_profile(tmp_path)),
-                       config={"books": [short_book_entry()], "cache_dir": str(shared_cache)}, timeout=600)
+                       config={"books": [short_book_entry()], "cache_dir": str(shared_cache)}, timeout=1500)
     wall = time.monotonic() - started
     output = result.stdout + result.stderr
 

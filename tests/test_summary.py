@@ -200,3 +200,25 @@ def test_chapter_states_from_files(tmp_path):
         ("never", "all", "pending"),
     ]
     assert clean_error("2026-01-01 10:00:00,000 ERROR ERROR b: two\tspaces") == "b: two spaces"
+
+
+def test_a_book_whose_other_job_failed_is_failed(tmp_path):
+    """Chapters done, m4b missing, and a job of the book that is not synthesis (e.g. loudness) failed in this run."""
+    results = tmp_path / "results"
+    book = results / "b"
+    (book / "audio").mkdir(parents=True)
+    (book / "speech").mkdir()
+    (book / "book.json").write_text(json.dumps({"title": "B", "chapters": [{"index": 1, "id": "001", "title": "One"}]}))
+    from helpers import write_wav
+
+    write_wav(book / "audio" / "001.wav", [0.0] * 2205, 22050)
+    (book / "speech" / "001.keys.json").write_text(json.dumps({"utterances": 2, "from_cache": 2, "engine": "piper"}))
+    assert book_summary(results, "b")["state"] == "pending"
+    failed = "results/b/logs/loudness/001.log"
+    (book / "logs" / "loudness").mkdir(parents=True)
+    (book / "logs" / "loudness" / "001.log").write_text("2026-01-01 10:00:00,000 ERROR ERROR b: no loudness\n")
+    summary = book_summary(results, "b", failed_logs=[str(tmp_path / failed)])
+    assert summary["state"] == "failed" and summary["error"] == "b: no loudness"
+    assert summary["chapters"][0]["state"] == "done" and summary["chapters"][0]["audio_seconds"] == 0.1
+    group = parse_failures("Error in group chapter:\n    jobs: 3\n    log: results/b/logs/synthesize/001.log\n")
+    assert [(f.rule, f.book) for f in group] == [("group chapter", "b")]

@@ -133,8 +133,8 @@ def align(source_tokens: list[str], target_tokens: list[str], max_gap: int | Non
     before it were added: a title, a changed spelling). With neither, both words are passed over.
     """
     match = [-1] * len(target_tokens)
-    src_index = {size: _gram_index(source_tokens, size) for size in (ANCHOR, 1)}
-    tgt_index = {size: _gram_index(target_tokens, size) for size in (ANCHOR, 1)}
+    src_index = {size: _gram_index(source_tokens, size) for size in (ANCHOR, 2, 1)}
+    tgt_index = {size: _gram_index(target_tokens, size) for size in (ANCHOR, 2, 1)}
     i = j = 0
     n, m = len(source_tokens), len(target_tokens)
     while j < m and i < n:
@@ -163,12 +163,13 @@ def align(source_tokens: list[str], target_tokens: list[str], max_gap: int | Non
                                                     (tgt_index, source_tokens, i + lead, j, True)):
                 if at >= len(tokens):
                     continue
-                gap = _next(index, tokens, at, ANCHOR, other)
-                if gap < 0 or max_gap is not None and gap > max_gap:
-                    continue
-                cost = lead + gap
-                if best is None or cost < best[0]:
-                    best = (cost, (i + gap, j + lead) if not swap else (i + lead, j + gap))
+                for size, penalty in ((ANCHOR, 0), (2, 3)):  # two-word anchors where words change densely
+                    gap = _next(index, tokens, at, size, other)
+                    if gap < 0 or max_gap is not None and gap > max_gap:
+                        continue
+                    cost = lead + gap + penalty
+                    if best is None or cost < best[0]:
+                        best = (cost, (i + gap, j + lead) if not swap else (i + lead, j + gap))
             if best is not None and best[0] <= lead:
                 break
         if best is None:  # near the end, or words changed densely: single words close by, else step both
@@ -383,7 +384,7 @@ def format_unexplained(coverage: Coverage, limit: int = 10) -> str:
 
 # -------------------------------------------------------------------------------- chapter text -> speech
 
-ROMAN = re.compile(r"^[ivxlcdm]+$")
+ROMAN = re.compile(r"^[ivxlcdm]+(?:e|er|re|es|ème|th|st|nd|rd)?$")  # and ordinals: XVIe, Ier
 
 
 @dataclass
@@ -392,23 +393,33 @@ class Vanished:
     sentence: str
 
 
-def _known_rule(word: str, lexicon_words: set[str]) -> bool:
+def _known_rule(word: str, lexicon_words: set[str], short_forms: set[str]) -> bool:
     """Words text preparation may legitimately change: numbers with letters (1st, 3rd, 10s), roman numerals,
-    abbreviations and acronyms (short words), lexicon entries, URL/e-mail parts."""
-    return (any(c.isdigit() for c in word) or bool(ROMAN.match(word)) or word in lexicon_words
-            or len(word) <= 4)
+    abbreviations (a short word before a full stop) and acronyms (upper case), lexicon entries."""
+    return any(c.isdigit() for c in word) or bool(ROMAN.match(word)) or word in lexicon_words or word in short_forms
+
+
+def _short_forms(text: str) -> set[str]:
+    """Abbreviations ("Mr.", "sq.", "N.") and acronyms or all-caps words ("BBC", "GEORGIA") of a text."""
+    found = {w.lower() for w in re.findall(r"\b([^\W\d_]{1,5})\.", text)}
+    found |= {w.lower() for w in re.findall(r"\b[^\W\d_a-z]{2,}\b", text) if w.isupper()}
+    found |= {w.lower() for w in re.findall(r"[&%$€£§°]\s*(\w+)", text)}  # symbols said as words around them
+    found |= {w.lower() for w in re.findall(r"\d\s?([^\W\d_]{1,3})\b", text)}  # units: 12 ha, 5 km, 3 kg
+    return found
 
 
 def check_speech(chapter_text: str, speech_text: str, lexicon_words=()) -> list[Vanished]:
     """Alphabetic words of a chapter that do not reach what is spoken, in order, with their sentence.
 
-    A word counts as arrived when it is found in order in the speech, or when a known rule changes it:
-    numbers, roman numerals, abbreviations/acronyms (words of up to four letters, which preparation may
-    spell out or expand), lexicon entries, and words of a URL or e-mail address (``text.urls``).
+    A word counts as arrived when it is found in order in the speech (or between the neighbours it was found
+    with, where dense expansions confuse the alignment), or when a known rule changes it: numbers, roman
+    numerals, abbreviations and acronyms, lexicon entries and pronunciation hints, and words of a URL or
+    e-mail address (``text.urls``).
     """
     lexicon_words = {w for entry in lexicon_words for w in words(str(entry))}
     lexicon_words |= {w for printed in (m.group(1) for m in HINT.finditer(chapter_text)) for w in words(printed)}
     chapter_text = HINT.sub(r"\1", chapter_text)
+    short_forms = _short_forms(chapter_text)
     url_words = {w for url in re.findall(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+", chapter_text) for w in words(url)}
     sentences = [s for s in re.split(r"(?<=[.!?…])\s+|\n+", chapter_text) if s.strip()]
     tgt: list[str] = []
@@ -419,10 +430,24 @@ def check_speech(chapter_text: str, speech_text: str, lexicon_words=()) -> list[
         where += [number] * len(tokens)
     spoken = words(re.sub(r"\[\[.*?\]\]", " ", speech_text))  # inline phonemes: words said by a lexicon or hint
     match = align(spoken, tgt, max_gap=60)
+    before = []  # source index of the last matched word up to each target word
+    last = 0
+    for i in match:
+        last = i if i >= 0 else last
+        before.append(last)
+    after = []
+    nxt = len(spoken)
+    for i in reversed(match):
+        nxt = i if i >= 0 else nxt
+        after.append(nxt)
+    after.reverse()
     out = []
     for j, i in enumerate(match):
         word = tgt[j]
-        if i >= 0 or _known_rule(word, lexicon_words) or word in url_words:
+        if i >= 0 or _known_rule(word, lexicon_words, short_forms) or word in url_words:
+            continue
+        # Where the alignment lost its way (dense expansions): the word spoken between its neighbours counts.
+        if word in spoken[max(0, before[j] - 5):after[j] + 6]:
             continue
         out.append(Vanished(word, sentences[where[j]].strip()))
     return out

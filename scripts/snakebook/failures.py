@@ -58,7 +58,7 @@ def parse_failures(snakemake_log: str) -> list[JobFailure]:
     failures: list[JobFailure] = []
     seen = set()
     for index, line in enumerate(lines):
-        match = re.match(r"\s*Error in rule (\S+?):\s*$", line)
+        match = re.match(r"\s*Error in (rule|group) (\S+?):\s*$", line)
         if not match:
             continue
         block = []
@@ -66,7 +66,7 @@ def parse_failures(snakemake_log: str) -> list[JobFailure]:
             if not follow.startswith((" ", "\t")) or not follow.strip():
                 break
             block.append(follow)
-        rule = match.group(1)
+        rule = match.group(2) if match.group(1) == "rule" else f"group {match.group(2)}"
         log_field = _field(block, "log")
         log = log_field.split(" (check log", 1)[0].split(",")[0].strip() if log_field else None
         wildcards = _wildcards(_field(block, "wildcards"))

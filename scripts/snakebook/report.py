@@ -358,7 +358,10 @@ def write_book_report(book: str, results: str | Path, out_dir: str | Path, setti
         if wav.exists():
             seconds = None if whole or (chapter.get("audio_seconds") or 0) <= EXCERPT_SECONDS else EXCERPT_SECONDS
             players[chapter["chapter"]] = (player_audio(wav, seconds, book), seconds)
-    cover = cover_thumbnail(info["cover"], book) if info.get("cover") and Path(info["cover"]).exists() else None
+    # The checked cover the audiobook embeds (snakebook.audio.cover) when there is one, else the ebook's own.
+    checked = book_dir / "cover" / "cover.jpg"
+    source = checked if checked.exists() else Path(info["cover"]) if info.get("cover") else None
+    cover = cover_thumbnail(source, book) if source and source.exists() else None
     plots = {
         "chapter durations": plot_durations(summary["chapters"]),
         "synthesis speed": plot_speed(summary["chapters"]),

@@ -187,7 +187,7 @@ def piper_cli(lines: list[str], cores: int, scratch: Path) -> dict:
 
 
 def bench_pipeline(name: str, entry: dict, cores: int, scratch: Path) -> dict:
-    workdir = scratch / f"pipeline-{name}-c{cores}"
+    workdir = scratch / f"pipeline-{entry['name']}-c{cores}"
     workdir.mkdir(parents=True)
     config = {"books": [entry], "cache_dir": str(workdir / "cache")}
     wall, _ = snakemake(workdir, config, "--cores", str(cores))

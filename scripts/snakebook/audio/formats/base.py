@@ -57,13 +57,17 @@ class OutputFormat:
             run_ffmpeg(
                 ["-f", "concat", "-safe", "0", "-i", str(listing), "-f", "ffmetadata", "-i", str(metadata),
                  "-map", "0:a", "-map_metadata", "1", "-map_chapters", "1" if self.chapters_in_file else "-1",
-                 "-c", "copy", *self.join_args(),
+                 *self.join_codec_args(), *self.join_args(),
                  *(["-metadata:s:a:0", f"language={language}"] if language else []), "-f", self.muxer, str(out)],
                 book, f"joining the {self.name} chapters",
             )
 
     def join_args(self) -> list[str]:
         return []
+
+    def join_codec_args(self) -> list[str]:
+        """How the join writes the audio: a stream copy (formats whose frames do not number themselves)."""
+        return ["-c", "copy"]
 
     def write_tags(self, path: str | Path, tags: BookTags, marks: list[ChapterMark], cover: bytes | None,
                    track: tuple[int, int] | None = None) -> None:
