@@ -22,9 +22,11 @@ system-deps:
 	@if ! command -v ffmpeg >/dev/null || ! command -v espeak-ng >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg espeak-ng >/dev/null) \
-	      || echo "warning: could not install ffmpeg/espeak-ng with apt-get; using the ffmpeg from the imageio-ffmpeg wheel"; \
+	      || echo "warning: could not install ffmpeg/espeak-ng with apt-get;" \
+	              "using the ffmpeg from the imageio-ffmpeg wheel"; \
 	  else \
-	    echo "note: ffmpeg/espeak-ng not found and not root: the pipeline uses imageio-ffmpeg's ffmpeg; install espeak-ng for engine: espeak"; \
+	    echo "note: ffmpeg/espeak-ng not found and not root: the pipeline uses imageio-ffmpeg's ffmpeg;" \
+	         "install espeak-ng for engine: espeak"; \
 	  fi; \
 	fi
 

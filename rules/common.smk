@@ -19,7 +19,7 @@ from snakebook.errors import SnakebookError
 from snakebook.failures import finish_run
 from snakebook.library import book_table
 from snakebook.parts import parse_part, part_names
-from snakebook.report import book_title, report_page_targets
+from snakebook.report import book_title, chapter_labels, report_page_targets
 from snakebook.planning import (
     check_settings,
     sound_settings,
@@ -256,6 +256,11 @@ def report_pages(wildcards):
 def report_category(wildcards, input):
     """A book's category in `snakemake --report`: its title."""
     return book_title(input.book)
+
+
+def report_chapter_labels(wildcards, input):
+    """A chapter page's labels in `snakemake --report`: its number and title."""
+    return chapter_labels(input.book, wildcards.chapter)
 
 
 def synthesis_params(wildcards):

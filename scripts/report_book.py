@@ -12,4 +12,5 @@ with rule_entry(snakemake.log[0], snakemake.wildcards.book), heartbeat("making t
         Path(snakemake.input.book).parent.parent,  # (the results folder)
         Path(snakemake.output.page).parent,
         snakemake.params.settings,
+        chapters_dir=snakemake.output.chapters,
     )

@@ -77,7 +77,8 @@ def test_controller_that_hangs_is_a_clear_error_too():
 
 
 def test_controller_up_passes():
-    cluster.preflight("slurm", which=lambda tool: f"/usr/bin/{tool}", run=completed(0, "Slurmctld(primary) at head is UP\n"),
+    cluster.preflight("slurm", which=lambda tool: f"/usr/bin/{tool}",
+                      run=completed(0, "Slurmctld(primary) at head is UP\n"),
                       installed=lambda name: True)
 
 
@@ -234,7 +235,8 @@ def dead_controller_conf(tmp_path: Path) -> Path:
 
 
 needs_scontrol = pytest.mark.skipif(shutil.which("scontrol") is None,
-                                    reason="no SLURM client tools here (scontrol); `bash .ci/start-slurm.sh` installs them")
+                                    reason="no SLURM client tools here (scontrol); "
+                                           "`bash .ci/start-slurm.sh` installs them")
 
 
 @needs_scontrol

@@ -65,7 +65,11 @@ def test_read_wav_bytes_handles_a_streamed_header():
 @pytest.mark.slow
 def test_pipeline_speaks_the_russian_fb2_sample_with_espeak(tmp_path):
     book = DATA / "fbreader-anna-karenina-excerpt-ru-cp1251.fb2"
-    config = {"books": [{"path": str(book), "name": "anna-ru"}], "engine": "espeak", "cache_dir": str(tmp_path / "cache")}
+    config = {
+        "books": [{"path": str(book), "name": "anna-ru"}],
+        "engine": "espeak",
+        "cache_dir": str(tmp_path / "cache"),
+    }
     snakemake(tmp_path, config=config)
     out = tmp_path / "results" / "anna-ru"
     info = json.loads((out / "book.json").read_text(encoding="utf-8"))

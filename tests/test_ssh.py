@@ -171,7 +171,8 @@ def test_preflight_names_the_problem(tmp_path, ssh_config, problem):
         config = dead_config(tmp_path, ssh_config)
     elif problem == "no key":
         config = tmp_path / "ssh_config_nokey"
-        config.write_text(re.sub(r"(?m)^(\s*IdentityFile)\s+\S+", rf"\1 {tmp_path}/missing-key", ssh_config.read_text()))
+        config.write_text(re.sub(r"(?m)^(\s*IdentityFile)\s+\S+", rf"\1 {tmp_path}/missing-key",
+                                 ssh_config.read_text()))
     elif problem == "no project":
         workdir = str(tmp_path / "not-installed-here")
     else:

@@ -454,7 +454,8 @@ def check_profile_workstations(profile: str | Path, run: Run = subprocess.run) -
 USAGE = """usage: run_on_cluster.py PROFILE [SNAKEMAKE OPTIONS...]
 
 Check that the profile's executor can work here (plugin installed; for SLURM: sbatch, controller up;
-for profiles/ssh: every workstation of the hosts file answers and has the project), then run `snakemake --workflow-profile PROFILE [SNAKEMAKE OPTIONS...]`. Example:
+for profiles/ssh: every workstation of the hosts file answers and has the project), then run
+`snakemake --workflow-profile PROFILE [SNAKEMAKE OPTIONS...]`. Example:
     .venv/bin/python scripts/run_on_cluster.py profiles/slurm --config books='["my.epub"]'
 Set SNAKEBOOK_CHECK_ONLY=1 to check without running."""
 

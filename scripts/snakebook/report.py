@@ -1,13 +1,15 @@
-"""One book's page in ``snakemake --report``: cover, metadata, chapter table, players, spoken text, plots.
+"""One book in ``snakemake --report``: cover, metadata, chapter table, a player per chapter, spoken text, plots.
 
-The rule ``report_book`` (``rules/report.smk``) writes into ``results/{book}/report/``:
+The rule ``report_book`` (``rules/report.smk``) writes into ``results/{book}/report/``, every page
+self-contained (images and audio are data URIs, nothing is loaded from elsewhere), so it works inside the
+single-file ``report.html`` as well as from the ``.zip``:
 
-- ``book.html``: a self-contained page (nothing loaded from elsewhere, so it works inside the single
-  ``report.html`` as well as from the ``.zip``): the cover, the book's metadata and the run's figures,
-  the chapter table from ``chapters.tsv`` with duration, synthesis speed and cache use, and per chapter
-  an audio player next to the text that was spoken. Small books get whole chapters; for books with more
-  than :data:`FULL_AUDIO_SECONDS` of audio each chapter gets its first :data:`EXCERPT_SECONDS`, so the
-  report stays small (Opus at 24 kbit/s: ~180 kB a minute).
+- ``book.html``: the cover, the book's metadata and the run's figures, the chapter table from
+  ``chapters.tsv`` with duration, synthesis time, real-time factor and cache use, and the plots.
+- ``chapters/NNN.html``: one page per chapter, its audio player next to the text that was spoken.
+  Books with up to :data:`FULL_AUDIO_SECONDS` of audio get whole chapters (up to :data:`MAX_PLAYER_SECONDS`
+  each); bigger books the first :data:`EXCERPT_SECONDS` of each chapter, so the report stays small
+  (Opus at 16 kbit/s: 120 kB a minute).
 - ``cover.svg``: the cover (scaled to a thumbnail), or a title card for a book without one.
 - ``durations.svg``, ``speed.svg``, ``cache.svg``: chapter durations, synthesis speed (real-time factor)
   and sentences from the cache, per chapter (pygal: small, pure-Python SVG charts, no JavaScript).
@@ -34,7 +36,10 @@ log = logging.getLogger("snakebook")
 
 FULL_AUDIO_SECONDS = 20 * 60  # books up to this much audio get whole chapters in the report
 EXCERPT_SECONDS = 45  # otherwise: this much of each chapter
-PLAYER_BITRATE = "24k"
+# One chapter page holds at most this much audio: in the single-file report.html a page travels as a data:
+# URL, which Chromium refuses past 2 MB (8 min at 16 kbit/s, base64 twice: ~1.7 MB).
+MAX_PLAYER_SECONDS = 8 * 60
+PLAYER_BITRATE = "16k"
 COVER_WIDTH = 320
 
 
@@ -221,7 +226,7 @@ dl.meta { display: grid; grid-template-columns: max-content auto; gap: .15em 1em
 dl.meta dt { font-weight: 600; } dl.meta dd { margin: 0; }
 section.chapter { display: grid; grid-template-columns: minmax(16em, 22em) 1fr; gap: 1em; padding: .8em 0;
   border-top: 1px solid #ddd; }
-section.chapter pre { white-space: pre-wrap; max-height: 14em; overflow: auto; margin: 0; background: #f8f9fb;
+section.chapter pre { white-space: pre-wrap; max-height: 75vh; overflow: auto; margin: 0; background: #f8f9fb;
   padding: .5em; font-size: .85em; }
 .note { color: #566573; font-size: .85em; } .plots img { max-width: 100%; } .failed { color: #b03a2e; }
 """
@@ -235,12 +240,10 @@ def book_page(
     summary: dict,
     info: dict,
     table: list[dict],
-    players: dict[str, tuple[bytes, float | None]],
-    spoken: dict[str, list[str]],
     cover: tuple[bytes, str] | None,
     plots: dict[str, bytes],
 ) -> str:
-    """The HTML of the book's page (self-contained: images and audio are data URIs)."""
+    """The HTML of the book's page (self-contained: the images are data URIs)."""
     esc = html.escape
     title = summary["title"]
     chapters = {c["chapter"]: c for c in summary["chapters"]}
@@ -298,38 +301,10 @@ def book_page(
         )
     parts.append("</tbody></table>")
 
-    excerpt = any(seconds for _data, seconds in players.values())
-    parts.append("<h2>Listen</h2>")
-    if excerpt:
-        parts.append(
-            f'<p class="note">The first {EXCERPT_SECONDS} s of each chapter (the book has '
-            f"{format_duration(summary.get('audio_seconds'))} of audio; the whole of it is in the m4b), "
-            "next to about the text spoken in them.</p>"
-        )
-    for record in records:
-        chapter = chapters.get(record["id"], {})
-        data, seconds = players.get(record["id"], (None, None))
-        heading = f"{record.get('index')}. {record.get('title')}"
-        parts.append(f'<section class="chapter" id="chapter-{esc(record["id"])}"><div><h3>{esc(heading)}</h3>')
-        if data:
-            parts.append(
-                f'<audio controls preload="metadata" data-chapter="{esc(record["id"])}" '
-                f'src="{data_uri(data, "audio/ogg")}"></audio>'
-            )
-            parts.append(
-                f'<p class="note">{format_duration(chapter.get("audio_seconds"))} in all'
-                f"{f', first {seconds:.0f} s here' if seconds else ''}</p>"
-            )
-        else:
-            parts.append(f'<p class="note failed">no audio ({esc(chapter.get("state") or "pending")})</p>')
-        lines = spoken.get(record["id"], [])
-        fraction = (seconds / chapter["audio_seconds"]) if seconds and chapter.get("audio_seconds") else 1.0
-        shown, cut = spoken_excerpt(lines, fraction)
-        parts.append(
-            f'</div><pre lang="{esc(summary.get("language") or "")}">{esc(chr(10).join(shown))}'
-            f"{' …' if cut else ''}</pre></section>"
-        )
-
+    parts.append(
+        '<p class="note">Each chapter has a page of its own with its audio and the text that was spoken '
+        "(<b>2. Chapters</b> in the report).</p>"
+    )
     parts.append('<h2>Plots</h2><div class="plots">')
     for name, svg in plots.items():
         parts.append(f'<img alt="{esc(name)}" src="{data_uri(svg, "image/svg+xml")}">')
@@ -337,27 +312,85 @@ def book_page(
     return "".join(parts)
 
 
-def write_book_report(book: str, results: str | Path, out_dir: str | Path, settings: dict | None = None) -> dict:
+def player_seconds(chapter_seconds: float, book_seconds: float) -> float | None:
+    """How much of a chapter its page plays: all of it (None), or its first seconds (see the module doc)."""
+    if book_seconds > FULL_AUDIO_SECONDS:
+        limit = EXCERPT_SECONDS
+    else:
+        limit = MAX_PLAYER_SECONDS
+    return None if chapter_seconds <= limit else float(limit)
+
+
+def chapter_page(
+    summary: dict, record: dict, chapter: dict, player: tuple[bytes, float | None] | None, lines: list[str]
+) -> str:
+    """A chapter's page: its player next to what was spoken, and its figures."""
+    esc = html.escape
+    language = esc(summary.get("language") or "")
+    heading = f"{record.get('index')}. {record.get('title')}"
+    parts = [
+        f'<!DOCTYPE html>\n<html lang="{language or "en"}"><head><meta charset="utf-8">'
+        f"<title>{esc(heading)}</title><style>{PAGE_STYLE}</style></head><body>"
+        f'<p class="byline">{esc(summary["title"])}</p><h1>{esc(heading)}</h1>'
+        f'<section class="chapter" id="chapter-{esc(record["id"])}"><div>'
+    ]
+    seconds = None
+    if player:
+        data, seconds = player
+        parts.append(
+            f'<audio controls preload="metadata" data-chapter="{esc(record["id"])}" '
+            f'src="{data_uri(data, "audio/ogg")}"></audio>'
+        )
+        excerpt = f", the first {seconds:.0f} s here (all of it is in the audiobook)" if seconds else ""
+        parts.append(f'<p class="note">{format_duration(chapter.get("audio_seconds"))} in all{excerpt}</p>')
+    else:
+        parts.append(f'<p class="note failed">no audio ({esc(chapter.get("state") or "pending")})</p>')
+    figures = [
+        ("characters", chapter.get("characters")),
+        ("sentences", chapter.get("sentences")),
+        ("from the cache", chapter.get("from_cache")),
+        ("synthesis", f"{_num(chapter.get('synthesis_seconds'), 1)} s" if chapter.get("synthesis_seconds") else None),
+        ("real-time factor", _num(chapter.get("real_time_factor")) or None),
+        ("engine / voice", f"{chapter.get('engine') or '?'} / {chapter.get('voice') or '?'}"),
+    ]
+    parts.append('<dl class="meta">')
+    parts += [f"<dt>{esc(k)}</dt><dd>{esc(str(v))}</dd>" for k, v in figures if v is not None]
+    parts.append("</dl></div>")
+    fraction = (seconds / chapter["audio_seconds"]) if seconds and chapter.get("audio_seconds") else 1.0
+    shown, cut = spoken_excerpt(lines, fraction)
+    parts.append(
+        f'<pre lang="{language}">{esc(chr(10).join(shown))}{" …" if cut else ""}</pre></section></body></html>\n'
+    )
+    return "".join(parts)
+
+
+def write_book_report(
+    book: str, results: str | Path, out_dir: str | Path, settings: dict | None = None, chapters_dir=None
+) -> dict:
     """Write the book's report files (see the module doc) into ``out_dir``; return the book's summary."""
     book_dir = Path(results) / book
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    chapters_dir = Path(chapters_dir) if chapters_dir else out_dir / "chapters"
+    chapters_dir.mkdir(parents=True, exist_ok=True)
     try:
         info = json.loads((book_dir / "book.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
         raise SnakebookError(f"cannot read its book.json for the report ({error}).", book) from None
     summary = book_summary(results, book, settings)
     table = read_chapter_table(book_dir / "chapters.tsv")
-    whole = (summary.get("audio_seconds") or 0) <= FULL_AUDIO_SECONDS
-    players, spoken = {}, {}
-    for chapter in summary["chapters"]:
-        wav = book_dir / "audio" / f"{chapter['chapter']}.wav"
-        speech = book_dir / "speech" / f"{chapter['chapter']}.txt"
-        if speech.exists():
-            spoken[chapter["chapter"]] = speech.read_text(encoding="utf-8").splitlines()
+    rows = {c["chapter"]: c for c in summary["chapters"]}
+    excerpts = 0
+    for record in info.get("chapters") or []:
+        chapter = rows.get(record["id"], {})
+        wav = book_dir / "audio" / f"{record['id']}.wav"
+        speech = book_dir / "speech" / f"{record['id']}.txt"
+        lines = speech.read_text(encoding="utf-8").splitlines() if speech.exists() else []
+        player = None
         if wav.exists():
-            seconds = None if whole or (chapter.get("audio_seconds") or 0) <= EXCERPT_SECONDS else EXCERPT_SECONDS
-            players[chapter["chapter"]] = (player_audio(wav, seconds, book), seconds)
+            seconds = player_seconds(chapter.get("audio_seconds") or 0, summary.get("audio_seconds") or 0)
+            excerpts += seconds is not None
+            player = (player_audio(wav, seconds, book), seconds)
+        write_text(chapters_dir / f"{record['id']}.html", chapter_page(summary, record, chapter, player, lines))
     # The checked cover the audiobook embeds (snakebook.audio.cover) when there is one, else the ebook's own.
     checked = book_dir / "cover" / "cover.jpg"
     source = checked if checked.exists() else Path(info["cover"]) if info.get("cover") else None
@@ -371,15 +404,26 @@ def write_book_report(book: str, results: str | Path, out_dir: str | Path, setti
         with atomic_path(out_dir / f"{name}.svg") as tmp:
             tmp.write_bytes(svg)
     write_text(out_dir / "cover.svg", cover_svg(summary["title"], info.get("authors") or [], cover))
-    write_text(out_dir / "book.html", book_page(summary, info, table, players, spoken, cover, plots))
+    write_text(out_dir / "book.html", book_page(summary, info, table, cover, plots))
     log.info(
-        "%s: report page with %d players (%s), %d plots",
-        book,
-        len(players),
-        "whole chapters" if whole else f"first {EXCERPT_SECONDS} s of each chapter",
-        len(plots),
+        "%s: report pages for %d chapters (%d with an excerpt only), %d plots", book, len(rows), excerpts, len(plots)
     )
     return summary
+
+
+def chapter_labels(book_json: str | Path, chapter: str) -> dict:
+    """A chapter page's label in the report's table: ``"2. Title"``.
+
+    One label only: Snakemake's report turns a second label with exactly two values (a two-chapter
+    book's titles) into a toggle, which breaks the table.
+    """
+    try:
+        records = json.loads(Path(book_json).read_text(encoding="utf-8")).get("chapters") or []
+    except (OSError, ValueError):
+        records = []
+    title = next((r.get("title") for r in records if r.get("id") == chapter), None)
+    number = str(int(chapter)) if chapter.isdigit() else chapter
+    return {"chapter": f"{number}. {title}" if title else number}
 
 
 def report_page_targets(books, argv: list[str], results: str | Path = "results") -> list[str]:

@@ -176,7 +176,8 @@ def chapter_summary(
     chapter = record["id"]
     wav = book_dir / "audio" / f"{chapter}.wav"
     keys = _read_json(book_dir / "speech" / f"{chapter}.keys.json") or {}
-    logs = [book_dir / "logs" / "synthesize" / f"{chapter}.log", book_dir / "logs" / "encode" / f"{chapter}.log"]
+    logs = [book_dir / "logs" / "synthesize" / f"{chapter}.log",
+            *sorted((book_dir / "logs" / "encode").glob(f"{chapter}.*log"))]  # one encode log per format
     settings = settings or {}
     row = {
         "chapter": chapter,
@@ -253,7 +254,7 @@ def book_summary(results: str | Path, book: str, settings: dict | None = None, f
     summary["chapters"] = chapters
     summary.update(_totals(chapters, settings))
     m4b = book_dir / f"{book}.m4b"
-    assemble_log = book_dir / "logs" / "assemble_audiobook.log"
+    assemble_log = book_dir / "logs" / "assemble_audiobook.m4b.log"  # (one per format: assemble_audiobook.{fmt}.log)
     failed = [c for c in chapters if c["state"] == "failed"]
     if failed:
         summary.update(state="failed", error=failed[0]["error"], log=failed[0]["log"])
