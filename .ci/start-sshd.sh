@@ -58,4 +58,5 @@ first=${HOSTS%% *}
 for i in $(seq 50); do ssh -F "$BASE/ssh_config" "$first" true 2>/dev/null && break; sleep 0.1; done
 ssh -F "$BASE/ssh_config" "$first" true || { cat "$BASE/sshd.log" >&2; exit 1; }
 echo "SNAKEBOOK_SSH_CONFIG=$BASE/ssh_config" > "$BASE/env"
-echo "[start-sshd] sshd on 127.0.0.1:$PORT (pid $(cat "$BASE/sshd.pid")); aliases: $HOSTS; ssh -F $BASE/ssh_config <alias>"
+echo "[start-sshd] sshd on 127.0.0.1:$PORT (pid $(cat "$BASE/sshd.pid")); aliases: $HOSTS;" \
+  "ssh -F $BASE/ssh_config <alias>"

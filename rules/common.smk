@@ -85,8 +85,13 @@ def book_settings(wildcards):
 
 
 def book_voice_plan(wildcards):
-    """The book's voice and the `voices` by language: check_book resolves them with book.json's language."""
-    return voice_plan(BOOKS[wildcards.book])
+    """The voice for the book's language found by extraction (a change re-runs the check).
+
+    Waits for the checkpoint (book_info), so the params are the same on the first run, when book.json
+    does not exist yet, as on every later one; read without waiting, they differed, and a finished
+    book re-ran check_book on its next run.
+    """
+    return voice_plan(BOOKS[wildcards.book], book_info(wildcards.book))
 
 
 _BOOK_INFO = {}

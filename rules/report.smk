@@ -72,9 +72,9 @@ rule report_book:
 # when jobs failed, one table of the failed books (rule, reason, log).
 onsuccess:
     if workflow.is_main_process:
-        finish_run(BOOKS, log)
+        finish_run(BOOKS, log, keep_going=workflow.execution_settings.keep_going)
 
 
 onerror:
     if workflow.is_main_process:
-        finish_run(BOOKS, log)
+        finish_run(BOOKS, log, keep_going=workflow.execution_settings.keep_going)

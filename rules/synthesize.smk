@@ -2,7 +2,9 @@
 # that cannot be spoken fails here alone (planning never loads an engine), and the others go on.
 rule check_book:
     input:
-        book="results/{book}/book.json",
+        # ancient: a re-extraction alone does not redo the check (nor, through it, every chapter); the
+        # book's language is in the params, so a changed language or voice does.
+        book=ancient("results/{book}/book.json"),
     output:
         "results/{book}/voice.json",
     log:
@@ -21,8 +23,7 @@ rule synthesize_chapter:
     input:
         text="results/{book}/chapters/{chapter}.txt",
         meta="results/{book}/chapters/{chapter}.json",
-        # ancient: a re-check does not redo finished chapters; a changed voice does, through params.
-        voice=ancient("results/{book}/voice.json"),
+        voice="results/{book}/voice.json",
         # A long chapter's sentence ranges, made first by synthesize_part jobs (in parallel); this job
         # then finds every sentence in the cache and only joins. Empty for chapters under part_chars.
         parts=chapter_parts,
@@ -57,7 +58,7 @@ rule synthesize_part:
     input:
         text="results/{book}/chapters/{chapter}.txt",
         meta="results/{book}/chapters/{chapter}.json",
-        voice=ancient("results/{book}/voice.json"),
+        voice="results/{book}/voice.json",
     output:
         cache_keys=temp("results/{book}/speech/{chapter}-{part}.keys.json"),
     log:

@@ -127,10 +127,12 @@ def test_slurm_resources_that_fit_pass():
 
 
 @pytest.mark.parametrize("change, words", [
-    ({}, ["4 CPUs (1 GPU(s) x cpus_per_gpu 4)", "has 2", "`cpus_per_gpu: 4` under `set-resources: synthesize_chapter:`"]),
+    ({}, ["4 CPUs (1 GPU(s) x cpus_per_gpu 4)", "has 2",
+          "`cpus_per_gpu: 4` under `set-resources: synthesize_chapter:`"]),
     ({"cpus_per_gpu": 1, "mem_mb": 9000}, ["9000 MB of memory", "has 4000", "`mem_mb: 9000`"]),
     ({"cpus_per_gpu": 1, "gpu": 3}, ["3 GPU(s)", "has 2", "`gpu: 3`"]),
-    ({"cpus_per_gpu": 1, "runtime": 120}, ["120 minutes", "time limit is 60", "`runtime: 120` under `default-resources:`"]),
+    ({"cpus_per_gpu": 1, "runtime": 120}, ["120 minutes", "time limit is 60",
+                                           "`runtime: 120` under `default-resources:`"]),
 ])
 def test_slurm_resource_refusals_name_rule_resource_and_line(change, words):
     message = refusal({"synthesize_chapter": {**SYNTH, **change}}, ([cluster.Node("n", 2, 4000, 2)], 60))

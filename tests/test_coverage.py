@@ -44,7 +44,8 @@ def test_a_missing_paragraph_is_named():
 
 def test_a_reported_drop_carries_its_reason():
     recorder = coverage.Recorder()
-    recorder.sources = [("book.txt", "Contents\nOne\nTwo\n\nOne\nA story begins here and goes on.\n\nLicence text here")]
+    text = "Contents\nOne\nTwo\n\nOne\nA story begins here and goes on.\n\nLicence text here"
+    recorder.sources = [("book.txt", text)]
     recorder.drops = [("Contents\nOne\nTwo", "contents"), ("Licence text here", "licence")]
     account = coverage.account(recorder, [("001", "One", "A story begins here and goes on.")])
     assert account.dropped_by_reason() == {"contents": 3, "licence": 3}

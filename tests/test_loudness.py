@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
+import subprocess
 
 import pytest
 from finished_outputs import ALL_FORMATS, PIPER_BOOK
@@ -95,3 +97,17 @@ def test_loudness_null_leaves_the_engine_level(tmp_path, shared_cache):
     wav = next((book / "audio").glob("*.wav"))
     raw, finished = measure(wav), measure(book / "alice-raw.m4b")
     assert abs(raw.integrated - finished.integrated) < 0.5
+
+
+@pytest.mark.skipif(not shutil.which("espeak-ng"), reason="espeak-ng is not installed")
+def test_opus_over_the_ceiling_is_encoded_again_with_a_lower_limiter(tmp_path):
+    from snakebook.audio.encode import encode_within_ceiling
+
+    raw, wav = tmp_path / "raw.wav", tmp_path / "speech.wav"
+    subprocess.run(["espeak-ng", "-w", str(raw), "Pack my box with five dozen liquor jugs. Sphinx of black quartz, "
+                    "judge my vow!"], check=True)
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-i", str(raw), "-ar", "22050", "-ac", "1", str(wav)], check=True)
+    ceiling = -9.0  # far under what a +6 dB gain with a limiter at -1 dBFS gives
+    out = tmp_path / "speech.opus"
+    encode_within_ceiling(wav, out, "t", format="opus", options=None, gain=GainPlan(6.0, -1.0), ceiling=ceiling)
+    assert measure(out, true_peak=True).peak <= ceiling

@@ -165,6 +165,7 @@ def test_failures_are_read_from_the_snakemake_log_and_the_job_logs(tmp_path):
     assert moby.startswith("moby   synthesize_chapter 003")
     assert moby.endswith("the voice 'x.onnx' speaks only 'en' (+1 more failed jobs)")
     assert failure_table([], 3) == ""
+    assert "--keep-going finishes the other books" in failure_table(failures, 3, keep_going=False)
 
 
 def test_chapter_states_from_files(tmp_path):
@@ -222,3 +223,16 @@ def test_a_book_whose_other_job_failed_is_failed(tmp_path):
     assert summary["chapters"][0]["state"] == "done" and summary["chapters"][0]["audio_seconds"] == 0.1
     group = parse_failures("Error in group chapter:\n    jobs: 3\n    log: results/b/logs/synthesize/001.log\n")
     assert [(f.rule, f.book) for f in group] == [("group chapter", "b")]
+
+
+def test_a_failed_encode_fails_its_chapter_until_its_output_exists(tmp_path):
+    results = tmp_path / "results"
+    book = results / "b"
+    (book / "logs" / "encode").mkdir(parents=True)
+    (book / "book.json").write_text(json.dumps({"title": "B", "chapters": [{"index": 1, "id": "001", "title": "One"}]}))
+    (book / "logs" / "encode" / "001.mp3.log").write_text("2026-01-01 10:00:00,000 ERROR ERROR b: lame broke\n")
+    chapter = book_summary(results, "b")["chapters"][0]
+    assert chapter["state"] == "failed" and chapter["log"].endswith("encode/001.mp3.log")
+    (book / "encoded").mkdir()
+    (book / "encoded" / "001.mp3").write_bytes(b"ID3")  # a later run made it: the old log no longer counts
+    assert book_summary(results, "b")["chapters"][0]["state"] == "pending"

@@ -64,7 +64,8 @@ launch="set -u
 cd $(q "$PWD") 2>/dev/null || { echo 'no project folder $(q "$PWD") on this workstation'; exit 3; }
 mkdir -p .snakemake/ssh
 cat > .snakemake/ssh/$token.sh <<'WRAPPER'
-alias=$(q "$host") host_gpus=$(q "$host_gpus") gpus=$(q "$gpus") jobscript=$(q "$jobscript") rcfile=.snakemake/ssh/$token.rc
+alias=$(q "$host") host_gpus=$(q "$host_gpus") gpus=$(q "$gpus") jobscript=$(q "$jobscript")
+rcfile=.snakemake/ssh/$token.rc
 $body
 WRAPPER
 nohup setsid bash .snakemake/ssh/$token.sh > .snakemake/ssh/$token.log 2>&1 < /dev/null &
@@ -75,7 +76,8 @@ set -e
 err=$(tr -s '\r\n' '  ' < .snakemake/ssh/$token.submit-err | sed 's/ *$//'); rm -f .snakemake/ssh/$token.submit-err
 if [ $rc -ne 0 ] || ! [[ $out =~ ^[0-9]+$ ]]; then
   echo "snakebook (profiles/ssh): could not start job $name on workstation $host (from $hosts_file):" \
-    "${out:+$out; }${err:-ssh exit code $rc}. Check that \`ssh${SNAKEBOOK_SSH_CONFIG:+ -F $SNAKEBOOK_SSH_CONFIG} $host true\`" \
+    "${out:+$out; }${err:-ssh exit code $rc}." \
+    "Check that \`ssh${SNAKEBOOK_SSH_CONFIG:+ -F $SNAKEBOOK_SSH_CONFIG} $host true\`" \
     "works without a password prompt and that the project folder $PWD exists there, or remove $host from the" \
     "hosts file; then run again (finished chapters and sentences are kept)." >&2
   exit 1

@@ -163,9 +163,9 @@ def align(source_tokens: list[str], target_tokens: list[str], max_gap: int | Non
                                                     (tgt_index, source_tokens, i + lead, j, True)):
                 if at >= len(tokens):
                     continue
-                for size, penalty in ((ANCHOR, 0), (2, 3)):  # two-word anchors where words change densely
+                for size, penalty in ((ANCHOR, 0), (2, 3)):  # two-word anchors, close by, where words change densely
                     gap = _next(index, tokens, at, size, other)
-                    if gap < 0 or max_gap is not None and gap > max_gap:
+                    if gap < 0 or max_gap is not None and gap > max_gap or size == 2 and gap > 2 * LOOKAHEAD:
                         continue
                     cost = lead + gap + penalty
                     if best is None or cost < best[0]:
@@ -250,12 +250,12 @@ def _cell(text: str) -> str:
 
 def _reason_index(drops: list[tuple[str, str]]) -> tuple[dict[tuple, str], dict[str, str], dict[str, str]]:
     """Anchors (3-word runs), single words, and the words of tiny reports (shorter than an anchor, such as a
-    "Chapter 1" line) of the reported drops -> reason (the first report wins)."""
+    "Chapter 1" line) of the reported drops -> reason. The smallest report covering a word wins: it is the
+    most specific (an index inside a region that a licence at its end made a licence region)."""
     grams: dict[tuple, str] = {}
     singles: dict[str, str] = {}
     tiny: dict[str, str] = {}
-    for text, reason in drops:
-        tokens = words(text)
+    for tokens, reason in sorted(((words(text), reason) for text, reason in drops), key=lambda d: len(d[0])):
         for i in range(len(tokens) - ANCHOR + 1):
             grams.setdefault(tuple(tokens[i:i + ANCHOR]), reason)
         for token in tokens:

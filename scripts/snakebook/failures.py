@@ -107,7 +107,7 @@ def read_failures(logfiles: Iterable[str | Path] | str | Path | None) -> list[Jo
     return failures
 
 
-def failure_table(failures: list[JobFailure], total_books: int) -> str:
+def failure_table(failures: list[JobFailure], total_books: int, keep_going: bool = True) -> str:
     """One row per failed book: the first rule that failed, its log and reason (more failures are counted)."""
     by_book: dict[str, list[JobFailure]] = {}
     for failure in failures:
@@ -125,15 +125,18 @@ def failure_table(failures: list[JobFailure], total_books: int) -> str:
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     body = "\n".join("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3])) + "  " + row[3] for row in rows)
     count = len(by_book)
-    head = (
-        f"{count} of {total_books} books failed (the others are finished; per chapter: results/summary.tsv):"
-        if total_books
-        else f"{count} books failed:"
+    others = (
+        "the others are finished"
+        if keep_going
+        else "the run stopped at the first failure: --keep-going finishes the other books"
     )
+    head = f"{count} of {total_books} books failed ({others}; per chapter: results/summary.tsv):"
     return f"{head}\n{body}"
 
 
-def finish_run(books: dict[str, dict], logfiles, *, results: str | Path = "results", stream=None) -> str:
+def finish_run(
+    books: dict[str, dict], logfiles, *, keep_going: bool = True, results: str | Path = "results", stream=None
+) -> str:
     """The end-of-run handler: write the summaries, print the failure table (if any); return the table."""
     stream = stream or sys.stderr
     failures = read_failures(logfiles)
@@ -141,7 +144,7 @@ def finish_run(books: dict[str, dict], logfiles, *, results: str | Path = "resul
         write_summaries(results, books, failed_logs=[f.log for f in failures if f.log])
     except OSError as error:  # a summary that cannot be written must not hide the failure table
         print(f"snakebook: could not write the run summary: {error}", file=stream)
-    table = failure_table(failures, len(books))
+    table = failure_table(failures, len(books), keep_going)
     if table:
         print(f"\n{table}\n", file=stream)
     return table

@@ -59,11 +59,17 @@ def check_settings(book: BookSettings) -> None:
                                      f"accepts: {', '.join(sorted(accepted)) or 'none'}.", book.name)
 
 
-def voice_plan(book: BookSettings) -> dict:
-    """The check_book job's params (plain data): the book's voice, its language override, `voices:`."""
-    voice = book.voice_settings
+def voice_plan(book: BookSettings, info: dict | None = None) -> dict:
+    """The check_book job's params (plain data): the book's voice and its language override.
+
+    With ``info`` (book.json) the voice is resolved for the book's language here, so the params hold only
+    what speaks this book (another language's entry in `voices:` does not re-run its check); without it
+    they carry `voices:` and the job resolves the voice itself.
+    """
+    language = book_language(book, info) if info else None
+    voice = book.voice_for(language) if language else book.voice_settings
     return {"voice": {k: getattr(voice, k) for k in voice.__dataclass_fields__}, "language": book.language,
-            "voices": dict(book.config.get("voices") or {})}
+            "book_language": language, "voices": {} if language else dict(book.config.get("voices") or {})}
 
 
 def check_book(settings: BookSettings | dict, info: dict, book: str) -> dict:

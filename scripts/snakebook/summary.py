@@ -176,8 +176,10 @@ def chapter_summary(
     chapter = record["id"]
     wav = book_dir / "audio" / f"{chapter}.wav"
     keys = _read_json(book_dir / "speech" / f"{chapter}.keys.json") or {}
-    logs = [book_dir / "logs" / "synthesize" / f"{chapter}.log",
-            *sorted((book_dir / "logs" / "encode").glob(f"{chapter}.*log"))]  # one encode log per format
+    logs = [
+        book_dir / "logs" / "synthesize" / f"{chapter}.log",
+        *sorted((book_dir / "logs" / "encode").glob(f"{chapter}.*log")),
+    ]  # one encode log per format
     settings = settings or {}
     row = {
         "chapter": chapter,
@@ -214,11 +216,9 @@ def chapter_summary(
         reason = error_line(log_path)
         if reason is None and str(log_path) not in failed_logs:
             continue
-        job_output_missing = (
-            not wav.exists()
-            if "synthesize" in log_path.parts
-            else not (book_dir / "encoded" / f"{chapter}.m4a").exists()
-        )
+        # encode/NNN.m4a.log makes encoded/NNN.m4a (one per format); synthesize/NNN.log the chapter WAV
+        output = wav if log_path.parent.name == "synthesize" else book_dir / "encoded" / log_path.name[: -len(".log")]
+        job_output_missing = not output.exists()
         if job_output_missing:
             row.update(state="failed", log=str(log_path), error=reason)
             break

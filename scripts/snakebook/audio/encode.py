@@ -7,12 +7,15 @@ applied here, in the same ffmpeg run as the encode, so it costs no extra pass ov
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 from ..fileio import atomic_path, write_json
 from .ffmpeg import run_ffmpeg
 from .formats import output_format
 from .loudness import TRUE_PEAK_MARGIN, GainPlan, measure, plan_chapter_gain
+
+log = logging.getLogger("snakebook")
 
 
 def encode_chapter(wav: str | Path, out: str | Path, bitrate: str | None = None, book: str | None = None, *,
@@ -61,3 +64,23 @@ def chapter_gain(loudness_json: str | Path | None, headroom_db: float = 0.0) -> 
         if record["peak"] + plan.gain_db > limit:
             plan.limit_db = min(plan.limit_db if plan.limit_db is not None else limit, limit)
     return plan
+
+
+def encode_within_ceiling(wav: str | Path, out: str | Path, book: str | None, *, format: str, options: dict | None,
+                          gain: GainPlan | None, ceiling: float | None) -> None:
+    """Encode; for a codec that overshoots (``peak_headroom_db``), check the result's true peak and, if it
+    passes the ceiling (a sharp transient the codec rings on), encode again with the limiter that much lower."""
+    encode_chapter(wav, out, None, book, format=format, options=options, gain=gain)
+    kind = output_format(format, book)
+    if gain is None or ceiling is None or not kind.peak_headroom_db:
+        return
+    for _attempt in range(3):
+        peak = measure(out, book, true_peak=True).peak
+        if peak <= ceiling - 0.1:
+            return
+        lower = (gain.limit_db if gain.limit_db is not None else ceiling - TRUE_PEAK_MARGIN) - (peak - ceiling + 0.5)
+        log.info("%s: %s: %s true peak %.1f dBTP passes %.1f; limiter lowered to %.1f dBFS", book, Path(wav).name,
+                 format, peak, ceiling, lower)
+        gain = GainPlan(gain.gain_db, round(lower, 2))
+        encode_chapter(wav, out, None, book, format=format, options=options, gain=gain)
+

@@ -13,10 +13,10 @@ from .assemble import assemble_book, chapter_layout
 from .booktags import BookTags
 from .captions import book_cues, write_captions
 from .cover import prepare_cover
-from .encode import chapter_gain, encode_chapter, measure_chapter
+from .encode import chapter_gain, encode_within_ceiling, measure_chapter
 from .formats import output_format
 from .library import place_in_library, write_per_chapter
-from .loudness import loudness_settings
+from .loudness import DEFAULT_CEILING, loudness_settings
 from .wav import wav_duration
 
 log = logging.getLogger("snakebook")
@@ -66,7 +66,9 @@ def encode_job(wav: str | Path, out: str | Path, params: dict, loudness_json: st
     if gain is not None:
         log.info("%s: %s: gain %+.2f dB%s", book_name, Path(wav).name, gain.gain_db,
                  f", limiter at {gain.limit_db:.1f} dBFS" if gain.limit_db is not None else "")
-    encode_chapter(wav, out, None, book_name, format=params["format"], options=params.get("options"), gain=gain)
+    ceiling = (params.get("loudness") or {}).get("true_peak", DEFAULT_CEILING) if params.get("loudness") else None
+    encode_within_ceiling(wav, out, book_name, format=params["format"], options=params.get("options"), gain=gain,
+                          ceiling=ceiling)
 
 
 def _cover_bytes(cover: str | Path | None) -> bytes | None:

@@ -19,7 +19,7 @@ class OpusFormat(OutputFormat):
     codec = "libopus"
     # Opus works at 48 kHz inside; 32 kb/s mono is transparent for speech.
     defaults = {"bitrate": "32k", "sample_rate": 48000, "channels": 1}
-    peak_headroom_db = 1.0  # resampling to 48 kHz and low-bitrate coding add up to ~1 dB to the true peak
+    peak_headroom_db = 0.5  # resampling to 48 kHz and low-bitrate coding add to the true peak (checked after encoding)
 
     def codec_args(self, options: dict) -> list[str]:
         return [*super().codec_args(options), "-application", "audio"]
