@@ -295,7 +295,9 @@ def book_chapter_chars(book):
     info = book_info(book)
     key = (book, id(info))
     if key not in _CHAPTER_CHARS:
-        _CHAPTER_CHARS[key] = {c["id"]: int(c.get("chars") or 0) for c in info["chapters"]}
+        _CHAPTER_CHARS[key] = {
+            c["id"]: int(c.get("chars") or 0) for c in info["chapters"]
+        }
     return _CHAPTER_CHARS[key]
 
 

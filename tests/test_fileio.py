@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from snakebook.audio.wav import WavWriter
@@ -48,3 +50,12 @@ def test_wav_writer_and_cache_use_the_shared_temporaries(tmp_path):
     leftover.write_bytes(b"junk")
     assert [p for p, _stat in cache.temp_files()] == [leftover]
     assert [k for k, _p, _s in cache.entries()] == [key]
+
+
+def test_written_files_get_the_usual_mode_not_mkstemps_0600(tmp_path):
+    old = os.umask(0o022)
+    try:
+        write_text(tmp_path / "out.txt", "x")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "out.txt").stat().st_mode & 0o777 == 0o644

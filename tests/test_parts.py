@@ -70,8 +70,10 @@ SENTENCES = [
 
 def write_long_chapter_book(path: Path) -> Path:
     paragraphs = [" ".join(SENTENCES[(i + j) % len(SENTENCES)] for j in range(3)) for i in range(8)]
-    path.write_text("The Long Chapter\n\nby Test Author\n\n\n\nCHAPTER I. All in One\n\n"
-                    + "\n\n".join(paragraphs) + "\n", encoding="utf-8")
+    path.write_text(
+        "The Long Chapter\n\nby Test Author\n\n\n\nCHAPTER I. All in One\n\n" + "\n\n".join(paragraphs) + "\n",
+        encoding="utf-8",
+    )
     return path
 
 
@@ -81,8 +83,13 @@ def chapter_facts(workdir: Path, book: str) -> dict:
         frames = handle.getnframes()
     keys = json.loads((results / "speech" / "001.keys.json").read_text())["keys"]
     markers = [(c["start_time"], c["end_time"]) for c in ffprobe(results / f"{book}.m4b")["chapters"]]
-    return {"wav": (results / "audio" / "001.wav").read_bytes(), "frames": frames, "keys": keys,
-            "speech": (results / "speech" / "001.txt").read_text(), "markers": markers}
+    return {
+        "wav": (results / "audio" / "001.wav").read_bytes(),
+        "frames": frames,
+        "keys": keys,
+        "speech": (results / "speech" / "001.txt").read_text(),
+        "markers": markers,
+    }
 
 
 @pytest.mark.slow
@@ -90,8 +97,11 @@ def test_long_chapter_split_in_parts_equals_the_unsplit_chapter(tmp_path):
     book = "long"
     source = write_long_chapter_book(tmp_path / "long.txt")
     cache = tmp_path / "cache"
-    split = {"books": [{"path": str(source), "name": book}], "cache_dir": str(cache),
-             "synthesis": {"threads": 1, "mem_mb": 2000, "part_chars": 700}}
+    split = {
+        "books": [{"path": str(source), "name": book}],
+        "cache_dir": str(cache),
+        "synthesis": {"threads": 1, "mem_mb": 2000, "part_chars": 700},
+    }
     whole = {**split, "synthesis": {"threads": 1, "mem_mb": 2000, "part_chars": 0}}
 
     first = tmp_path / "split"
@@ -102,7 +112,8 @@ def test_long_chapter_split_in_parts_equals_the_unsplit_chapter(tmp_path):
     assert parts >= 3, f"the test book's chapter ({chars} characters) should make at least 3 parts"
     logs = first / "results" / book / "logs" / "synthesize"
     assert sorted(p.name for p in logs.glob("*.log")) == sorted(
-        [f"001-{name}.log" for name in part_names(chars, 700)] + ["001.log"])
+        [f"001-{name}.log" for name in part_names(chars, 700)] + ["001.log"]
+    )
     made = 0
     for name in part_names(chars, 700):
         text = (logs / f"001-{name}.log").read_text()

@@ -13,17 +13,20 @@ from snakebook.slurm_probe import MODULE, is_local_run
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.parametrize(("argv", "local"), [
-    (["/venv/bin/snakemake", "--cores", "2"], True),
-    (["/venv/bin/snakemake", "-n", "--executor", "local"], True),
-    (["/venv/bin/snakemake", "--workflow-profile", "profiles/slurm"], False),
-    (["/venv/bin/snakemake", "--executor", "slurm"], False),
-    (["/venv/bin/snakemake", "-e", "cluster-generic"], False),
-    (["/venv/bin/snakemake", "--executor=slurm-jobstep"], False),
-    (["/venv/bin/snakemake", "--profile", "mycluster"], False),
-    (["/venv/bin/python", "-m", "pytest"], False),
-    ([], False),
-])
+@pytest.mark.parametrize(
+    ("argv", "local"),
+    [
+        (["/venv/bin/snakemake", "--cores", "2"], True),
+        (["/venv/bin/snakemake", "-n", "--executor", "local"], True),
+        (["/venv/bin/snakemake", "--workflow-profile", "profiles/slurm"], False),
+        (["/venv/bin/snakemake", "--executor", "slurm"], False),
+        (["/venv/bin/snakemake", "-e", "cluster-generic"], False),
+        (["/venv/bin/snakemake", "--executor=slurm-jobstep"], False),
+        (["/venv/bin/snakemake", "--profile", "mycluster"], False),
+        (["/venv/bin/python", "-m", "pytest"], False),
+        ([], False),
+    ],
+)
 def test_only_plain_local_snakemake_runs_skip_the_probe(argv, local, monkeypatch):
     monkeypatch.delenv("SNAKEBOOK_SLURM_PROBE", raising=False)
     monkeypatch.delenv("SNAKEMAKE_PROFILE", raising=False)
@@ -46,6 +49,12 @@ def test_the_plugin_imports_with_the_instant_probe_and_keeps_working():
         f"assert sys.modules['{MODULE}'].get_min_job_age() is None\n"
         "assert plugin.ExecutorSettings is not None\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
-                            env={"PATH": "/usr/bin:/bin"}, timeout=120)  # the package is installed
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin"},
+        timeout=120,
+    )  # the package is installed
     assert result.returncode == 0, result.stderr

@@ -49,6 +49,12 @@ _NO_LINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EM
 TEMP_MARK = ".part"
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def is_temporary(name: str) -> bool:
     """Whether a file name is one of :func:`atomic_path`'s temporary names (a leftover of a killed writer)."""
     return name.startswith(".") and TEMP_MARK in name
@@ -80,7 +86,10 @@ def atomic_path(path: str | os.PathLike, *, durable: bool = False, exclusive: bo
     final = Path(path)
     final.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=f"{TEMP_MARK}{final.suffix}", dir=final.parent)
-    os.close(fd)
+    try:
+        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; outputs get the usual mode
+    finally:
+        os.close(fd)
     tmp = Path(name)
     try:
         yield tmp

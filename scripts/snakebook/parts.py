@@ -95,8 +95,9 @@ def synthesize_part(
     from .synth import KeysManifest, SynthesisReport, plan_chapter
 
     number, count = parse_part(part)
-    engine, _lead_ms, utterances = plan_chapter(chapter_text_path, title, settings, language=language,
-                                                book_name=book_name, book_lexicon=book_lexicon)
+    engine, _lead_ms, utterances = plan_chapter(
+        chapter_text_path, title, settings, language=language, book_name=book_name, book_lexicon=book_lexicon
+    )
     start, end = part_ranges([utterance_weight(u.text) for u in utterances], count)[number - 1]
     chosen = utterances[start:end]
     cache = AudioCache(cache_dir)
@@ -131,7 +132,19 @@ def synthesize_part(
     report.cached = report.utterances - report.synthesized
     manifest.record.update(progress.record())  # the chapter job adds these up (snakebook.summary.part_totals)
     manifest.commit(report)
-    log.info("%s: part %d of %d, utterances %d-%d of %d: %d made, %d already cached, %.1f s of new audio, "
-             "model load %.2f s, synthesis %.2f s", book_name, number, count, start + 1, end, len(utterances),
-             report.synthesized, report.cached, report.audio_seconds, report.load_seconds, report.synth_seconds)
+    log.info(
+        "%s: part %d of %d, utterances %d-%d of %d: %d made, %d already cached, %.1f s of new audio, "
+        "model load %.2f s, synthesis %.2f s",
+        book_name,
+        number,
+        count,
+        start + 1,
+        end,
+        len(utterances),
+        report.synthesized,
+        report.cached,
+        report.audio_seconds,
+        report.load_seconds,
+        report.synth_seconds,
+    )
     return {"part": number, "parts": count, "start": start, "end": end, "synthesised": report.synthesized}

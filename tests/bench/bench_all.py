@@ -48,7 +48,10 @@ sys.path.insert(0, str(ROOT / "scripts"))
 VENV_BIN = Path(sys.executable).parent
 SAMPLE = ROOT / "resources" / "epubjs-alice-in-wonderland.epub"
 CORPUS = ROOT.parent / "shared" / "corpus"
-CAROL_ALTERNATIVES = [CORPUS / "pg46-christmas-carol-epub2.epub", ROOT / "tests" / "data" / "pg46-christmas-carol-epub2.epub"]
+CAROL_ALTERNATIVES = [
+    CORPUS / "pg46-christmas-carol-epub2.epub",
+    ROOT / "tests" / "data" / "pg46-christmas-carol-epub2.epub",
+]
 ROWS: list[tuple[str, str, str, str]] = []
 
 
@@ -70,16 +73,22 @@ def machine() -> dict:
                 break
     except OSError:
         pass
-    return {"cpu": model, "cores": os.cpu_count(), "load_1min": round(os.getloadavg()[0], 2),
-            "python": platform.python_version(), "platform": platform.platform(),
-            "date": time.strftime("%Y-%m-%d %H:%M:%S %Z")}
+    return {
+        "cpu": model,
+        "cores": os.cpu_count(),
+        "load_1min": round(os.getloadavg()[0], 2),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+    }
 
 
 # ------------------------------------------------------------------------------------------ helpers
 
 
-def snakemake(workdir: Path, config: dict, *args: str, env: dict | None = None,
-              snakefile: Path | None = None) -> tuple[float, subprocess.CompletedProcess]:
+def snakemake(
+    workdir: Path, config: dict, *args: str, env: dict | None = None, snakefile: Path | None = None
+) -> tuple[float, subprocess.CompletedProcess]:
     command = [str(VENV_BIN / "snakemake"), "-s", str(snakefile or ROOT / "Snakefile"), "--directory", str(workdir)]
     if not any(a.startswith("--cores") for a in args):
         command += ["--cores", "2"]
@@ -130,8 +139,12 @@ def audio_seconds(workdir: Path) -> float:
 
 
 def spoken_utterances(workdir: Path) -> list[str]:
-    return [line for path in sorted(workdir.glob("results/*/speech/*.txt"))
-            for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [
+        line
+        for path in sorted(workdir.glob("results/*/speech/*.txt"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
 
 
 def balanced_shares(lines: list[str], shares: int) -> list[list[str]]:
@@ -153,8 +166,12 @@ def _bare_worker(lines: list[str]) -> dict:
     engine.ensure_loaded(threads=1)
     loaded = time.perf_counter()
     samples = sum(len(engine.synthesize(line)) for line in lines)
-    return {"samples": samples, "rate": engine.sample_rate, "load_s": loaded - started,
-            "synth_s": time.perf_counter() - loaded}
+    return {
+        "samples": samples,
+        "rate": engine.sample_rate,
+        "load_s": loaded - started,
+        "synth_s": time.perf_counter() - loaded,
+    }
 
 
 def bare_piper(lines: list[str], cores: int) -> dict:
@@ -162,8 +179,12 @@ def bare_piper(lines: list[str], cores: int) -> dict:
     started = time.perf_counter()
     with ProcessPoolExecutor(cores) as pool:
         results = list(pool.map(_bare_worker, shares))
-    return {"wall_s": time.perf_counter() - started, "audio_s": sum(r["samples"] / r["rate"] for r in results),
-            "synth_cpu_s": sum(r["synth_s"] for r in results), "load_s": max(r["load_s"] for r in results)}
+    return {
+        "wall_s": time.perf_counter() - started,
+        "audio_s": sum(r["samples"] / r["rate"] for r in results),
+        "synth_cpu_s": sum(r["synth_s"] for r in results),
+        "load_s": max(r["load_s"] for r in results),
+    }
 
 
 def piper_cli(lines: list[str], cores: int, scratch: Path) -> dict:
@@ -175,10 +196,14 @@ def piper_cli(lines: list[str], cores: int, scratch: Path) -> dict:
     for i, share in enumerate(balanced_shares(lines, cores)):
         text = scratch / f"cli-share-{i}.txt"
         text.write_text("\n".join(share) + "\n", encoding="utf-8")
-        processes.append(subprocess.Popen(
-            [sys.executable, "-m", "piper", "-m", str(model), "-c", str(config), "-i", str(text), "--output-raw"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            env=dict(os.environ, OMP_NUM_THREADS="1")))
+        processes.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "piper", "-m", str(model), "-c", str(config), "-i", str(text), "--output-raw"],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                env=dict(os.environ, OMP_NUM_THREADS="1"),
+            )
+        )
     codes = [p.wait() for p in processes]
     return {"wall_s": time.perf_counter() - started, "ok": all(c == 0 for c in codes)}
 
@@ -196,23 +221,49 @@ def bench_pipeline(name: str, entry: dict, cores: int, scratch: Path) -> dict:
     cli = piper_cli(lines, cores, workdir)
     rules = rule_benchmarks(workdir)
     audio = audio_seconds(workdir)
-    result = {"book": name, "cores": cores, "pipeline_s": wall, "bare_piper_s": bare["wall_s"],
-              "piper_cli_s": cli["wall_s"], "piper_cli_ok": cli["ok"], "ratio_pipeline_bare": wall / bare["wall_s"],
-              "ratio_cli_bare": cli["wall_s"] / bare["wall_s"], "utterances": len(lines),
-              "characters": sum(map(len, lines)), "audio_s": audio, "bare_synth_cpu_s": bare["synth_cpu_s"],
-              "rules": rules}
+    result = {
+        "book": name,
+        "cores": cores,
+        "pipeline_s": wall,
+        "bare_piper_s": bare["wall_s"],
+        "piper_cli_s": cli["wall_s"],
+        "piper_cli_ok": cli["ok"],
+        "ratio_pipeline_bare": wall / bare["wall_s"],
+        "ratio_cli_bare": cli["wall_s"] / bare["wall_s"],
+        "utterances": len(lines),
+        "characters": sum(map(len, lines)),
+        "audio_s": audio,
+        "bare_synth_cpu_s": bare["synth_cpu_s"],
+        "rules": rules,
+    }
     label = f"{name}, --cores {cores}"
-    row("pipeline", f"{label}: pipeline / bare Piper", result["ratio_pipeline_bare"],
-        f"{wall:.0f} s vs {bare['wall_s']:.0f} s; {len(lines)} utterances, {audio / 60:.1f} min audio")
-    row("pipeline", f"{label}: piper CLI / bare Piper", result["ratio_cli_bare"],
-        f"{cli['wall_s']:.0f} s" + ("" if cli["ok"] else " (CLI failed)"))
+    row(
+        "pipeline",
+        f"{label}: pipeline / bare Piper",
+        result["ratio_pipeline_bare"],
+        f"{wall:.0f} s vs {bare['wall_s']:.0f} s; {len(lines)} utterances, {audio / 60:.1f} min audio",
+    )
+    row(
+        "pipeline",
+        f"{label}: piper CLI / bare Piper",
+        result["ratio_cli_bare"],
+        f"{cli['wall_s']:.0f} s" + ("" if cli["ok"] else " (CLI failed)"),
+    )
     for rule, figures in sorted(rules.items()):
-        row("memory", f"{label}: {rule} peak RSS MB", figures["max_rss_mb"],
-            f"{figures['jobs']} jobs, {figures['cpu_s']:.1f} CPU-s, {figures['wall_s']:.1f} s wall")
+        row(
+            "memory",
+            f"{label}: {rule} peak RSS MB",
+            figures["max_rss_mb"],
+            f"{figures['jobs']} jobs, {figures['cpu_s']:.1f} CPU-s, {figures['wall_s']:.1f} s wall",
+        )
     encode = rules.get("encode_chapter")
     if encode and audio:
-        row("encode", f"{label}: encode jobs, CPU-s per hour of audio", encode["cpu_s"] / (audio / 3600),
-            "incl. job start-up")
+        row(
+            "encode",
+            f"{label}: encode jobs, CPU-s per hour of audio",
+            encode["cpu_s"] / (audio / 3600),
+            "incl. job start-up",
+        )
     result["workdir"] = str(workdir)
     return result
 
@@ -234,32 +285,43 @@ def bench_encoders(wav: Path, scratch: Path) -> dict:
     out = {}
     for label, args in ENCODERS.items():
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        result = subprocess.run([ffmpeg_binary(), "-v", "error", "-y", "-i", str(wav), "-vn", *args,
-                                 str(scratch / "encoded.out")], capture_output=True)
+        result = subprocess.run(
+            [ffmpeg_binary(), "-v", "error", "-y", "-i", str(wav), "-vn", *args, str(scratch / "encoded.out")],
+            capture_output=True,
+        )
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         if result.returncode != 0:
             row("encode", f"{label}", "n/a", "encoder not in this ffmpeg")
             continue
         cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-        out[label] = {"cpu_s_per_audio_hour": cpu / hours, "bytes_per_audio_hour": os.path.getsize(scratch / "encoded.out") / hours}
-        row("encode", f"{label}: CPU-s per hour of audio", cpu / hours,
-            f"{out[label]['bytes_per_audio_hour'] / 1e6:.0f} MB per hour")
+        out[label] = {
+            "cpu_s_per_audio_hour": cpu / hours,
+            "bytes_per_audio_hour": os.path.getsize(scratch / "encoded.out") / hours,
+        }
+        row(
+            "encode",
+            f"{label}: CPU-s per hour of audio",
+            cpu / hours,
+            f"{out[label]['bytes_per_audio_hour'] / 1e6:.0f} MB per hour",
+        )
     return out
 
 
-SENTENCES = ["The old miller walked to the market before breakfast, as he had done for forty years.",
-             "A quiet student wrote a long letter in the rain and forgot to post it.",
-             "The baker's daughter repaired the fence after the storm, whistling all the while.",
-             "Our neighbour counted the sheep late in the evening and always came to a different number.",
-             "The young sailor sang by the window until the lamps were lit along the harbour.",
-             "A tired doctor read the newspaper on the bench outside the station."]
+SENTENCES = [
+    "The old miller walked to the market before breakfast, as he had done for forty years.",
+    "A quiet student wrote a long letter in the rain and forgot to post it.",
+    "The baker's daughter repaired the fence after the storm, whistling all the while.",
+    "Our neighbour counted the sheep late in the evening and always came to a different number.",
+    "The young sailor sang by the window until the lamps were lit along the harbour.",
+    "A tired doctor read the newspaper on the bench outside the station.",
+]
 
 
 def write_book(path: Path, chapters: int, sentences: int, seed: int = 0) -> Path:
     parts = [f"Book {seed}\n\nby Bench Author\n"]
     for c in range(chapters):
         body = [f"{SENTENCES[(seed + c + s) % 6][:-1]}, on day {seed * 1000 + c * 100 + s}." for s in range(sentences)]
-        paragraphs = [" ".join(body[i:i + 4]) for i in range(0, len(body), 4)]
+        paragraphs = [" ".join(body[i : i + 4]) for i in range(0, len(body), 4)]
         parts.append(f"\n\n\nCHAPTER {c + 1}. Part {c + 1}\n\n" + "\n\n".join(paragraphs) + "\n")
     path.write_text("".join(parts), encoding="utf-8")
     return path
@@ -299,18 +361,28 @@ def bench_edit(scratch: Path) -> dict:
     cached_rules = rule_benchmarks(workdir)
     noop, _ = snakemake(workdir, config)
     synth = edit_rules.get("synthesize_chapter", {})
-    result = {"full_s": full, "edit_s": edit, "edit_rules": edit_rules, "edit_synth_logs": edit_logs,
-              "cached_chapter_s": cached, "cached_rules": cached_rules, "noop_s": noop}
+    result = {
+        "full_s": full,
+        "edit_s": edit,
+        "edit_rules": edit_rules,
+        "edit_synth_logs": edit_logs,
+        "cached_chapter_s": cached,
+        "cached_rules": cached_rules,
+        "noop_s": noop,
+    }
     row("edit", "3-chapter book: full build s", full)
     row("edit", "one-sentence edit rebuilt s", edit, f"{edit / full:.0%} of the full build")
     if synth:
-        row("edit", "edited chapter's synthesis job wall s", synth["wall_s"],
+        row(
+            "edit",
+            "edited chapter's synthesis job wall s",
+            synth["wall_s"],
             f"engine load {edit_logs['load_s']:.2f} s, synthesis {edit_logs['synth_s']:.2f} s, "
-            f"rest (start-up, planning, I/O) {synth['wall_s'] - edit_logs['load_s'] - edit_logs['synth_s']:.2f} s")
+            f"rest (start-up, planning, I/O) {synth['wall_s'] - edit_logs['load_s'] - edit_logs['synth_s']:.2f} s",
+        )
     cached_synth = cached_rules.get("synthesize_chapter", {})
     if cached_synth:
-        row("edit", "all-cached chapter: synthesis job wall s", cached_synth["wall_s"],
-            f"whole rebuild {cached:.1f} s")
+        row("edit", "all-cached chapter: synthesis job wall s", cached_synth["wall_s"], f"whole rebuild {cached:.1f} s")
     row("edit", "no-op rerun s", noop)
     return result
 
@@ -329,8 +401,16 @@ def bench_library(books: int, chapters: int, scratch: Path) -> dict:
     dry, _ = snakemake(workdir, config, "--dry-run")
     overhead = (build - engine["synth_s"] / 2) / count
     floor = snakemake_floor(count, scratch)
-    result = {"books": books, "chapters": count, "build_s": build, "engine_s": engine["synth_s"],
-              "overhead_per_chapter_s": overhead, "noop_s": noop, "dry_run_s": dry, "snakemake_floor_noop_s": floor}
+    result = {
+        "books": books,
+        "chapters": count,
+        "build_s": build,
+        "engine_s": engine["synth_s"],
+        "overhead_per_chapter_s": overhead,
+        "noop_s": noop,
+        "dry_run_s": dry,
+        "snakemake_floor_noop_s": floor,
+    }
     label = f"{books} books x {chapters} chapters ({count})"
     row("library", f"{label}: build s (espeak, --cores 2)", build, f"engine {engine['synth_s']:.0f} s")
     row("library", f"{label}: overhead per chapter s", overhead, "(build - engine/2) / chapters; target <= 0.5")
@@ -346,7 +426,8 @@ def snakemake_floor(jobs: int, scratch: Path) -> float:
     folder.mkdir()
     (folder / "Snakefile").write_text(
         f'rule all:\n    input: expand("out/{{i}}.txt", i=range({jobs}))\n\n'
-        'rule one:\n    output: "out/{i}.txt"\n    run:\n        open(output[0], "w").close()\n')
+        'rule one:\n    output: "out/{i}.txt"\n    run:\n        open(output[0], "w").close()\n'
+    )
     snakemake(folder, {}, "--scheduler", "greedy", snakefile=folder / "Snakefile")
     seconds, _ = snakemake(folder, {}, "--scheduler", "greedy", snakefile=folder / "Snakefile")
     return seconds
@@ -368,7 +449,9 @@ def bench_probe(scratch: Path) -> dict:
     dead.write_text(text)
     folder = scratch / "probe"
     folder.mkdir()
-    (folder / "Snakefile").write_text('rule all:\n    input: "a"\n\nrule a:\n    output: "a"\n    shell: "touch {output}"\n')
+    (folder / "Snakefile").write_text(
+        'rule all:\n    input: "a"\n\nrule a:\n    output: "a"\n    shell: "touch {output}"\n'
+    )
     snakemake(folder, {}, snakefile=folder / "Snakefile")
     times = {}
     for label, extra in (("probe waits", {"SNAKEBOOK_SLURM_PROBE": "1"}), ("skipped (snakebook)", {})):
@@ -404,8 +487,9 @@ def main() -> None:
     scratch = Path(tempfile.mkdtemp(prefix="snakebook-bench-"))
     try:
         if "pipeline" in only or "encode" in only:
-            books = [("sample 3 chapters", {"path": str(SAMPLE), "name": "sample3",
-                                            "drop_chapters": [1, 2, 3, 4, 5, 6, 8]})]
+            books = [
+                ("sample 3 chapters", {"path": str(SAMPLE), "name": "sample3", "drop_chapters": [1, 2, 3, 4, 5, 6, 8]})
+            ]
             if not args.quick:
                 books = [("sample book", {"path": str(SAMPLE), "name": "sample"})]
             if args.full and carol_path():
@@ -415,8 +499,9 @@ def main() -> None:
                 for cores in (2, 1):
                     report["pipeline"].append(bench_pipeline(name, entry, cores, scratch))
             if "encode" in only:
-                wavs = sorted(Path(report["pipeline"][0]["workdir"]).glob("results/*/audio/*.wav"),
-                              key=lambda p: p.stat().st_size)
+                wavs = sorted(
+                    Path(report["pipeline"][0]["workdir"]).glob("results/*/audio/*.wav"), key=lambda p: p.stat().st_size
+                )
                 report["encode"] = bench_encoders(wavs[-1], scratch)
         if "edit" in only:
             report["edit"] = bench_edit(scratch)
@@ -433,8 +518,10 @@ def main() -> None:
     report["rows"] = ROWS
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json).write_text(json.dumps(report, indent=1) + "\n")
-    print(f"Machine: {info['cpu']}, {info['cores']} cores, load {info['load_1min']} at start, {info['date']} "
-          f"(mode {report['mode']}; JSON: {args.json})\n")
+    print(
+        f"Machine: {info['cpu']}, {info['cores']} cores, load {info['load_1min']} at start, {info['date']} "
+        f"(mode {report['mode']}; JSON: {args.json})\n"
+    )
     print("| section | measure | value | note |\n|---|---|---|---|")
     for section, measure, value, note in ROWS:
         print(f"| {section} | {measure} | {value} | {note} |")

@@ -67,8 +67,16 @@ class UtilisationSampler:
         if shutil.which("nvidia-smi") is None:
             return
         self._process = subprocess.Popen(
-            ["nvidia-smi", "--query-gpu=index,utilization.gpu", "--format=csv,noheader,nounits",
-             f"-lms={self.interval_ms}"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            [
+                "nvidia-smi",
+                "--query-gpu=index,utilization.gpu",
+                "--format=csv,noheader,nounits",
+                f"-lms={self.interval_ms}",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
         self._thread = threading.Thread(target=self._read, daemon=True)
         self._thread.start()
 
@@ -107,8 +115,15 @@ def worker(job: dict) -> dict:
         samples += len(engine.synthesize(SENTENCES[count % len(SENTENCES)]))
         count += 1
     ended = time.time()
-    return {"gpu": job["gpu"], "load_s": loaded - started, "synth_s": ended - loaded, "utterances": count,
-            "audio_s": samples / engine.sample_rate, "synth_start": loaded, "synth_end": ended}
+    return {
+        "gpu": job["gpu"],
+        "load_s": loaded - started,
+        "synth_s": ended - loaded,
+        "utterances": count,
+        "audio_s": samples / engine.sample_rate,
+        "synth_start": loaded,
+        "synth_end": ended,
+    }
 
 
 def run_engine(name: str, jobs: list[dict], sampler: UtilisationSampler) -> dict:
@@ -120,9 +135,18 @@ def run_engine(name: str, jobs: list[dict], sampler: UtilisationSampler) -> dict
     audio = sum(r["audio_s"] for r in results)
     load = sum(r["load_s"] for r in results)
     util = sampler.summary(max(r["synth_start"] for r in results), min(r["synth_end"] for r in results))
-    return {"engine": name, "jobs": len(jobs), "wall_s": wall, "rtf": synth / audio if audio else None,
-            "x_realtime_total": audio / wall if wall else None, "load_share": load / (load + synth),
-            "load_s_mean": load / len(results), "audio_s": audio, **util, "per_job": results}
+    return {
+        "engine": name,
+        "jobs": len(jobs),
+        "wall_s": wall,
+        "rtf": synth / audio if audio else None,
+        "x_realtime_total": audio / wall if wall else None,
+        "load_share": load / (load + synth),
+        "load_s_mean": load / len(results),
+        "audio_s": audio,
+        **util,
+        "per_job": results,
+    }
 
 
 def piper_cuda_available() -> str | None:
@@ -162,8 +186,11 @@ def main() -> None:
     count = 1 if not gpus else min(args.gpus or len(gpus), len(gpus))
     device = "cuda" if gpus else "cpu"
     seconds = args.seconds if gpus else min(args.seconds, 3.0)
-    print(f"{len(gpus)} GPU(s): {'; '.join(gpus) or 'none (CPU smoke run)'}; {count} concurrent job(s), "
-          f"{seconds:.0f} s of synthesis each per engine", flush=True)
+    print(
+        f"{len(gpus)} GPU(s): {'; '.join(gpus) or 'none (CPU smoke run)'}; {count} concurrent job(s), "
+        f"{seconds:.0f} s of synthesis each per engine",
+        flush=True,
+    )
     sampler = UtilisationSampler()
     sampler.start()
     results = []
@@ -181,8 +208,10 @@ def main() -> None:
                 model, notes[name] = coqui_model(args.coqui_model, scratch)
                 if model is None:
                     continue
-            jobs = [{"engine": name, "model": model, "device": device, "gpu": i if gpus else None,
-                     "seconds": seconds} for i in range(count)]
+            jobs = [
+                {"engine": name, "model": model, "device": device, "gpu": i if gpus else None, "seconds": seconds}
+                for i in range(count)
+            ]
             try:
                 results.append(run_engine(name, jobs, sampler))
             except Exception as error:  # report and go on with the next engine
@@ -193,12 +222,16 @@ def main() -> None:
     report = {"gpus": gpus, "device": device, "jobs": count, "seconds": seconds, "results": results, "notes": notes}
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json).write_text(json.dumps(report, indent=1) + "\n")
-    print("| engine | jobs | RTF (synth s / audio s) | audio x real time, all jobs | model load share | "
-          "load s | GPU util mean / peak % |\n|---|---|---|---|---|---|---|")
+    print(
+        "| engine | jobs | RTF (synth s / audio s) | audio x real time, all jobs | model load share | "
+        "load s | GPU util mean / peak % |\n|---|---|---|---|---|---|---|"
+    )
     for r in results:
         util = "-" if r["mean_util_pct"] is None else f"{r['mean_util_pct']:.0f} / {r['peak_util_pct']}"
-        print(f"| {r['engine']} | {r['jobs']} | {r['rtf']:.3f} | {r['x_realtime_total']:.1f} | "
-              f"{r['load_share']:.0%} | {r['load_s_mean']:.1f} | {util} |")
+        print(
+            f"| {r['engine']} | {r['jobs']} | {r['rtf']:.3f} | {r['x_realtime_total']:.1f} | "
+            f"{r['load_share']:.0%} | {r['load_s_mean']:.1f} | {util} |"
+        )
     for name, note in notes.items():
         print(f"- {name}: {note}")
     print(f"(measured on {device}; JSON: {args.json})")
