@@ -201,21 +201,3 @@ def test_memory_beyond_the_largest_node(tmp_path):
     assert result.returncode != 0
     assert "asks for 10000000 MB of memory per job" in output and "`mem_mb: 10000000`" in output, output[-3000:]
     assert "has been submitted" not in output
-
-
-def test_sbatch_refusal_of_a_chapter_is_shown(tmp_path):
-    """A refusal no preflight can foresee (here an unknown node feature): SLURM's own words reach the screen,
-    also for the chapter group job (Snakemake alone prints only "Error in group chapter")."""
-    require_cluster()
-    settings = shipped_profile(tmp_path, retries=0)
-    for rule in ("synthesize_chapter", "synthesize_part"):
-        settings["set-resources"][rule].update(cpus_per_gpu=1, mem_mb=1000, runtime=20,
-                                               slurm_extra="'--constraint=nosuchfeature'")
-    workdir = tmp_path / "work"
-    workdir.mkdir()
-    result = snakemake(workdir, "--workflow-profile", str(write_profile(tmp_path, settings)),
-                       config={"books": [short_book_entry()]}, check=False, timeout=600, env=status_env(tmp_path))
-    output = result.stdout + result.stderr
-    assert result.returncode != 0
-    assert re.search(r"Error in group chapter: SLURM sbatch failed\. The error message was 'sbatch: error: "
-                     r"Batch job submission failed: Invalid feature specification'", output), output[-4000:]
