@@ -5,5 +5,10 @@ from snakebook.entry import rule_entry
 from snakebook.progress import heartbeat
 
 with rule_entry(snakemake.log[0], snakemake.wildcards.book), heartbeat("encoding the chapter"):
-    encode_job(snakemake.input.wav, snakemake.output[0], snakemake.params.encode,
-               snakemake.input.loudness[0] if snakemake.input.loudness else None, snakemake.wildcards.book)
+    encode_job(
+        snakemake.input.wav,
+        snakemake.output[0],
+        snakemake.params.encode,
+        snakemake.input.loudness[0] if snakemake.input.loudness else None,
+        snakemake.wildcards.book,
+    )

@@ -21,11 +21,16 @@ def piper_book(tmp_path_factory, shared_cache) -> Path:
     """Every format, per-chapter files, both caption kinds and the Audiobookshelf layout, with Piper."""
     workdir = tmp_path_factory.mktemp("outputs-piper")
     config = {
-        "books": [short_book_entry(series="Wonderland", series_part=1, isbn="978-0-00-000000-2",
-                                   subtitle="Three Chapters")],
+        "books": [
+            short_book_entry(series="Wonderland", series_part=1, isbn="978-0-00-000000-2", subtitle="Three Chapters")
+        ],
         "cache_dir": str(shared_cache),
-        "output": {"formats": ALL_FORMATS, "per_chapter": True, "layout": "audiobookshelf",
-                   "library": str(workdir / "abs")},
+        "output": {
+            "formats": ALL_FORMATS,
+            "per_chapter": True,
+            "layout": "audiobookshelf",
+            "library": str(workdir / "abs"),
+        },
         "captions": ["vtt", "srt"],
     }
     snakemake(workdir, config=config)
@@ -38,7 +43,11 @@ def espeak_book(tmp_path_factory, shared_cache) -> Path:
     if not shutil.which("espeak-ng"):
         pytest.skip("espeak-ng is not installed")
     workdir = tmp_path_factory.mktemp("outputs-espeak")
-    config = {"books": [short_book_entry(name=ESPEAK_BOOK, engine="espeak", cover="none")],
-              "cache_dir": str(shared_cache), "output": {"formats": ["m4b"]}, "captions": ["vtt"]}
+    config = {
+        "books": [short_book_entry(name=ESPEAK_BOOK, engine="espeak", cover="none")],
+        "cache_dir": str(shared_cache),
+        "output": {"formats": ["m4b"]},
+        "captions": ["vtt"],
+    }
     snakemake(workdir, config=config)
     return workdir / "results" / ESPEAK_BOOK

@@ -58,15 +58,37 @@ def test_assemble_m4b_markers_tags_and_cover(tmp_path):
         wavs.append(wav)
         m4as.append(m4a)
     cover = tmp_path / "cover.png"
-    subprocess.run(["ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", "color=c=red:s=32x32", "-frames:v", "1", str(cover)],
-                   check=True)
-    book = {"title": "Test Book", "authors": ["A. Writer", "B. Writer"], "language": "fr", "date": "1869-05-01",
-            "chapters": [{"title": "Début"}, {"title": "Milieu"}, {"title": "Fin"}]}
+    subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", "color=c=red:s=32x32", "-frames:v", "1", str(cover)],
+        check=True,
+    )
+    book = {
+        "title": "Test Book",
+        "authors": ["A. Writer", "B. Writer"],
+        "language": "fr",
+        "date": "1869-05-01",
+        "chapters": [{"title": "Début"}, {"title": "Milieu"}, {"title": "Fin"}],
+    }
     out = tmp_path / "book.m4b"
     assemble_m4b(m4as, wavs, book, out, cover=cover)
-    probe = json.loads(subprocess.run(["ffprobe", "-v", "error", "-print_format", "json", "-show_chapters",
-                                       "-show_format", "-show_streams", str(out)], capture_output=True, text=True,
-                                      check=True).stdout)
+    probe = json.loads(
+        subprocess.run(
+            [
+                "ffprobe",
+                "-v",
+                "error",
+                "-print_format",
+                "json",
+                "-show_chapters",
+                "-show_format",
+                "-show_streams",
+                str(out),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
     assert [c["tags"]["title"] for c in probe["chapters"]] == ["Début", "Milieu", "Fin"]
     durations = [wav_duration(w) for w in wavs]
     assert abs(float(probe["chapters"][1]["start_time"]) - durations[0]) < 0.01

@@ -41,7 +41,17 @@ def test_key_covers_every_identity_field_and_the_text():
 def test_piper_identity_covers_model_config_speaker_and_params(tmp_path):
     default = make_engine(EngineSettings())
     ident = default.identity()
-    assert {"engine", "piper_tts", "model", "config", "speaker_id", "length_scale", "noise_scale", "noise_w_scale", "volume"} <= set(ident)
+    assert {
+        "engine",
+        "piper_tts",
+        "model",
+        "config",
+        "speaker_id",
+        "length_scale",
+        "noise_scale",
+        "noise_w_scale",
+        "volume",
+    } <= set(ident)
     assert make_engine(EngineSettings(params={"length_scale": 1.2})).identity() != ident
     assert make_engine(EngineSettings(params={"speed": 1.5})).identity() != ident
     # The same voice under another path is the same voice (content fingerprint) ...
@@ -82,7 +92,7 @@ def test_damaged_entry_is_a_miss_and_is_removed(tmp_path, damage):
         path.write_bytes(blob[: len(blob) // 2])
     elif damage == "flip":
         middle = len(blob) // 2
-        path.write_bytes(blob[:middle] + bytes([blob[middle] ^ 0x40]) + blob[middle + 1:])
+        path.write_bytes(blob[:middle] + bytes([blob[middle] ^ 0x40]) + blob[middle + 1 :])
     elif damage == "zeros":  # what a crash can leave on a filesystem without ordered writes
         path.write_bytes(b"\0" * len(blob))
     elif damage == "empty":
@@ -163,8 +173,9 @@ def test_synthesis_uses_the_cache_and_remakes_a_damaged_entry(tmp_path):
     chapter.write_text("The first sentence is here. The second one follows it.\n\nA new paragraph starts.\n")
     cache_dir = tmp_path / "cache"
     kwargs = dict(language="en", cache_dir=cache_dir, book_name="t")
-    first = synthesize_chapter(chapter, "A Title", tmp_path / "a.wav", tmp_path / "a.txt", {}, **kwargs,
-                               keys_json=tmp_path / "a.keys.json")
+    first = synthesize_chapter(
+        chapter, "A Title", tmp_path / "a.wav", tmp_path / "a.txt", {}, **kwargs, keys_json=tmp_path / "a.keys.json"
+    )
     assert (first.utterances, first.synthesized, first.cached) == (4, 4, 0)
     record = json.loads((tmp_path / "a.keys.json").read_text())
     assert len(record["keys"]) == 4 and record["synthesised"] == 4
@@ -226,11 +237,18 @@ def test_stats_and_prune_keep_what_current_books_use(tmp_path, capsys):
 def test_prune_refuses_without_any_book_records(tmp_path, capsys):
     cache = AudioCache(tmp_path / "cache")
     cache.put_pcm(utterance_key(IDENTITY, "x"), b"\1\0", RATE)
-    assert cache_admin(["prune", "--cache", str(cache.root), "--results", str(tmp_path / "nowhere"), "--min-age", "0"]) == 2
+    assert (
+        cache_admin(["prune", "--cache", str(cache.root), "--results", str(tmp_path / "nowhere"), "--min-age", "0"])
+        == 2
+    )
     assert "no book records" in capsys.readouterr().err
     assert len(list(cache.entries())) == 1
-    assert cache_admin(["prune", "--cache", str(cache.root), "--results", str(tmp_path / "nowhere"), "--min-age", "0",
-                        "--all"]) == 0
+    assert (
+        cache_admin(
+            ["prune", "--cache", str(cache.root), "--results", str(tmp_path / "nowhere"), "--min-age", "0", "--all"]
+        )
+        == 0
+    )
     assert not list(cache.entries())
 
 

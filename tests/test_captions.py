@@ -15,13 +15,18 @@ from snakebook.audio.chapters import ChapterMark
 
 def test_cues_tile_each_chapter_and_split_sentences_stay_one_cue(tmp_path):
     tsv = tmp_path / "001.cues.tsv"
-    tsv.write_text("# sample_rate=1000 frames=9000\nstart\tend\ttext\n500\t1500\tTitle\n2000\t3000\tFirst part,\n"
-                   "3100\t4000\t\n4500\t6000\t<Second> & --> last.\n")
+    tsv.write_text(
+        "# sample_rate=1000 frames=9000\nstart\tend\ttext\n500\t1500\tTitle\n2000\t3000\tFirst part,\n"
+        "3100\t4000\t\n4500\t6000\t<Second> & --> last.\n"
+    )
     rate, rows = read_cues_tsv(tsv)
     assert rate == 1000 and len(rows) == 4
     cues = chapter_cues(ChapterMark("T", 10.0, 19.5), rate, rows)
     assert [(c.start, c.end, c.text) for c in cues] == [
-        (10.0, 12.0, "Title"), (12.0, 14.5, "First part,"), (14.5, 19.5, "<Second> & --> last.")]
+        (10.0, 12.0, "Title"),
+        (12.0, 14.5, "First part,"),
+        (14.5, 19.5, "<Second> & --> last."),
+    ]
     vtt = to_vtt(cues)
     assert vtt.startswith("WEBVTT\n\n1\n00:00:10.000 --> 00:00:12.000\nTitle")
     assert "&lt;Second&gt; &amp; --&gt; last." in vtt

@@ -33,8 +33,9 @@ def tiny_xtts(tmp_path_factory):
     from tiny_models import make_tiny_xtts
 
     # 60 audio tokens (~3 s of noise per utterance) keep the random GPT, which never stops by itself, quick.
-    return make_tiny_xtts(tmp_path_factory.mktemp("coqui") / "tiny-xtts", speakers=("rand", "other"),
-                          max_audio_tokens=60)
+    return make_tiny_xtts(
+        tmp_path_factory.mktemp("coqui") / "tiny-xtts", speakers=("rand", "other"), max_audio_tokens=60
+    )
 
 
 @pytest.fixture(scope="module")
@@ -96,8 +97,12 @@ def test_xtts_builtin_speaker_and_cloning(tiny_xtts, piper_reference_wav):
     assert audio.dtype == np.float32 and audio.size > 0
     with pytest.raises(SnakebookError, match="has no speaker 'nobody'; it has: rand, other"):
         make_engine(EngineSettings(engine="coqui", model=str(tiny_xtts), speaker="nobody"), "b").check("en")
-    cloned, engine = speak(EngineSettings(engine="coqui", model=str(tiny_xtts), speaker_wav=[str(piper_reference_wav)],
-                                          params={"temperature": 0.5}), "Cloned.")
+    cloned, engine = speak(
+        EngineSettings(
+            engine="coqui", model=str(tiny_xtts), speaker_wav=[str(piper_reference_wav)], params={"temperature": 0.5}
+        ),
+        "Cloned.",
+    )
     assert cloned.size > 0
     latent, embedding = engine._voice  # computed once, from the Piper recording
     assert latent.shape[-1] == 64 and embedding.shape == (1, 512, 1)
@@ -107,7 +112,9 @@ def test_device_cuda_without_a_gpu_is_a_clear_error(tiny_vits, monkeypatch):
     monkeypatch.setenv("SNAKEBOOK_GPUS", "")
     engine = make_engine(EngineSettings(engine="coqui", model=str(tiny_vits), device="cuda"), "gpu-book")
     engine.check("en")
-    with pytest.raises(SnakebookError, match="gpu-book: device: cuda was asked for the coqui engine but no GPU is visible"):
+    with pytest.raises(
+        SnakebookError, match="gpu-book: device: cuda was asked for the coqui engine but no GPU is visible"
+    ):
         engine.ensure_loaded()
     engine = make_engine(EngineSettings(engine="coqui", model=str(tiny_vits), device="auto"), "gpu-book")
     engine.ensure_loaded()
@@ -116,8 +123,12 @@ def test_device_cuda_without_a_gpu_is_a_clear_error(tiny_vits, monkeypatch):
 
 @pytest.mark.slow
 def test_pipeline_with_a_vits_model_folder(tiny_vits, tmp_path):
-    config = {"books": [short_book_entry()], "engine": "coqui", "model": str(tiny_vits),
-              "cache_dir": str(tmp_path / "cache")}
+    config = {
+        "books": [short_book_entry()],
+        "engine": "coqui",
+        "model": str(tiny_vits),
+        "cache_dir": str(tmp_path / "cache"),
+    }
     snakemake(tmp_path, config=config)
     out = tmp_path / "results" / "alice-short"
     wavs = sorted((out / "audio").glob("*.wav"))
@@ -132,8 +143,14 @@ def test_pipeline_with_a_vits_model_folder(tiny_vits, tmp_path):
 @pytest.mark.slow
 def test_pipeline_with_xtts_cloning_a_piper_voice(tiny_xtts, piper_reference_wav, tmp_path):
     book = write_tiny_epub(tmp_path / "tiny.epub", [("Opening", ["It was a quiet morning."])], title="Tiny XTTS")
-    config = {"books": [{"path": str(book), "name": "tiny-xtts"}], "engine": "coqui", "model": str(tiny_xtts),
-              "speaker_wav": [str(piper_reference_wav)], "device": "auto", "cache_dir": str(tmp_path / "cache")}
+    config = {
+        "books": [{"path": str(book), "name": "tiny-xtts"}],
+        "engine": "coqui",
+        "model": str(tiny_xtts),
+        "speaker_wav": [str(piper_reference_wav)],
+        "device": "auto",
+        "cache_dir": str(tmp_path / "cache"),
+    }
     result = snakemake(tmp_path, "--resources", "gpu=1", config=config)
     out = tmp_path / "results" / "tiny-xtts"
     speech = (out / "speech" / "001.txt").read_text()

@@ -10,10 +10,15 @@ from helpers import CORPUS
 from snakebook.readers import read_book
 
 BOOKS = sorted(p for p in CORPUS.glob("*") if p.is_file() and p.suffix != ".md") if CORPUS.is_dir() else []
-LICENCE = re.compile(r"gutenberg licen[cs]e|project gutenberg-tm|this ebook is for the use of anyone|"
-                     r"(?:start|end) of (?:the|this) project gutenberg|creative commons attribution", re.IGNORECASE)
-CONTENTS_TITLE = re.compile(r"^(?:table of )?contents\.?$|^inhoud\.?$|^sommaire$|^index\.?$|licen[cs]e|^colophon$|^imprint$|copyright",
-                            re.IGNORECASE)
+LICENCE = re.compile(
+    r"gutenberg licen[cs]e|project gutenberg-tm|this ebook is for the use of anyone|"
+    r"(?:start|end) of (?:the|this) project gutenberg|creative commons attribution",
+    re.IGNORECASE,
+)
+CONTENTS_TITLE = re.compile(
+    r"^(?:table of )?contents\.?$|^inhoud\.?$|^sommaire$|^index\.?$|licen[cs]e|^colophon$|^imprint$|copyright",
+    re.IGNORECASE,
+)
 EXPECTED = {  # chapters a listener expects, where the MANIFEST says how many there are
     "pg46-christmas-carol-epub2.epub": 5,
     "pg1342-pride-and-prejudice.txt": 61,

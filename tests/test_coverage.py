@@ -16,8 +16,14 @@ from snakebook.readers import read_book, structure
 def extract(tmp_path, path, **settings):
     out = tmp_path / "out"
     out.mkdir(exist_ok=True)
-    extract_book(str(path), {"name": "book", **settings}, out / "book.json", out / "chapters", out / "chapters.tsv",
-                 coverage_tsv=out / "coverage.tsv")
+    extract_book(
+        str(path),
+        {"name": "book", **settings},
+        out / "book.json",
+        out / "chapters",
+        out / "chapters.tsv",
+        coverage_tsv=out / "coverage.tsv",
+    )
     info = json.loads((out / "book.json").read_text())
     with open(out / "coverage.tsv", encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))
@@ -30,11 +36,15 @@ def dropped(rows, reason: str) -> int:
 
 def test_a_missing_paragraph_is_named():
     recorder = coverage.Recorder()
-    recorder.sources = [("one.xhtml", "Chapter One\nIt was a dark night. The wind howled over the moor."),
-                        ("two.xhtml", "The butler came in. Nobody noticed the candle on the stair.\nThen silence.")]
+    recorder.sources = [
+        ("one.xhtml", "Chapter One\nIt was a dark night. The wind howled over the moor."),
+        ("two.xhtml", "The butler came in. Nobody noticed the candle on the stair.\nThen silence."),
+    ]
     recorder.drops = [("Chapter One", "heading replaced by the title")]
-    chapters = [("001", "Chapter One", "It was a dark night. The wind howled over the moor."),
-                ("002", "Two", "The butler came in.\n\nThen silence.")]  # a paragraph lost in between
+    chapters = [
+        ("001", "Chapter One", "It was a dark night. The wind howled over the moor."),
+        ("002", "Two", "The butler came in.\n\nThen silence."),
+    ]  # a paragraph lost in between
     account = coverage.account(recorder, chapters)
     assert [b.text for b in account.unexplained] == ["nobody noticed the candle on the stair"]
     assert account.unexplained[0].source == "two.xhtml" and account.unexplained[0].words == 7
@@ -65,8 +75,10 @@ def test_sample_epub_every_word_accounted(tmp_path):
 def test_drop_chapters_are_counted_as_dropped(tmp_path):
     summary, rows = extract(tmp_path, SAMPLE_EPUB, drop_chapters=[1, 2])
     assert summary["dropped_words"]["drop_chapters"] > 2000
-    assert {r["source"] for r in rows if r["destination"] == "dropped: drop_chapters"} == \
-        {"chapter_001.xhtml", "chapter_002.xhtml"}
+    assert {r["source"] for r in rows if r["destination"] == "dropped: drop_chapters"} == {
+        "chapter_001.xhtml",
+        "chapter_002.xhtml",
+    }
 
 
 def test_epub_with_licence_and_notes(tmp_path):
@@ -124,10 +136,13 @@ def test_until_extract_book_shows_the_coverage_table(tmp_path):
 
 # ------------------------------------------------------------------------------ chapter text -> speech
 
+
 def test_every_word_reaches_the_speech_or_a_known_rule():
     chapter = "# Chapter IV\n\nMr. Smith paid £3 on the 2nd of May, 1850.\n\nSee www.gutenberg.org for more."
-    speech = ("Chapter four.\nMister Smith paid three pounds on the second of May, eighteen fifty.\n"
-              "See gutenberg dot org for more.\n")
+    speech = (
+        "Chapter four.\nMister Smith paid three pounds on the second of May, eighteen fifty.\n"
+        "See gutenberg dot org for more.\n"
+    )
     assert coverage.check_speech(chapter, speech) == []
 
 

@@ -25,14 +25,18 @@ def test_speed_divides_length_scale():
 
 @pytest.mark.slow
 def test_pipeline_with_a_non_default_piper_speed(tmp_path):
-    book = write_tiny_epub(tmp_path / "speed.epub", [("Speed", [TEXT, "A second sentence follows the first one."])],
-                           title="Speed Test")
+    book = write_tiny_epub(
+        tmp_path / "speed.epub", [("Speed", [TEXT, "A second sentence follows the first one."])], title="Speed Test"
+    )
     durations = {}
     for speed in (1.0, 1.5):
         workdir = tmp_path / f"speed-{speed}"
         workdir.mkdir()
-        config = {"books": [{"path": str(book), "name": "speed"}], "engine_params": {"speed": speed},
-                  "cache_dir": str(tmp_path / "cache")}
+        config = {
+            "books": [{"path": str(book), "name": "speed"}],
+            "engine_params": {"speed": speed},
+            "cache_dir": str(tmp_path / "cache"),
+        }
         snakemake(workdir, config=config)
         durations[speed] = wav_duration(workdir / "results" / "speed" / "audio" / "001.wav")
     # pauses between sentences do not scale with speed, so the whole chapter is a little less than 1/1.5 shorter

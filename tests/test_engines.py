@@ -51,7 +51,9 @@ def test_primary_language():
 
 def test_engine_params_are_checked_against_each_engines_own_list():
     piper = make_engine(EngineSettings(params={"temperature": 0.5}), "my-book")
-    with pytest.raises(SnakebookError, match="'temperature' is not a parameter of the piper engine; it accepts: .*speed"):
+    with pytest.raises(
+        SnakebookError, match="'temperature' is not a parameter of the piper engine; it accepts: .*speed"
+    ):
         piper.check("en")
     piper = make_engine(EngineSettings(params={"speed": "fast"}), "my-book")
     with pytest.raises(SnakebookError, match="'speed' must be a float"):
@@ -139,7 +141,9 @@ def test_coqui_folder_checks(tmp_path, coqui_installed):
     plan_checks(settings, {"language": "zh-CN"}, "b")
     with pytest.raises(SnakebookError, match="the book's language is 'fr'.*speaks en, de, zh-cn, ja"):
         plan_checks(settings, {"language": "fr"}, "b")
-    with pytest.raises(SnakebookError, match="'top_q' is not a parameter of the coqui engine; it accepts: length_penalty"):
+    with pytest.raises(
+        SnakebookError, match="'top_q' is not a parameter of the coqui engine; it accepts: length_penalty"
+    ):
         plan_checks({**settings, "engine_params": {"top_q": 1}}, {"language": "en"}, "b")
     (folder / "vocab.json").unlink()
     with pytest.raises(SnakebookError, match="has no vocab.json"):
@@ -183,7 +187,9 @@ class _Probe(Engine):
 def test_device_cuda_without_a_gpu_is_an_error_and_auto_falls_back_with_a_warning(monkeypatch, caplog):
     monkeypatch.setenv("SNAKEBOOK_GPUS", "")  # no GPU visible, whatever the machine has
     engine = _Probe(EngineSettings(device="cuda"), "my-book")
-    with pytest.raises(SnakebookError, match="my-book: device: cuda was asked for the probe engine but no GPU is visible"):
+    with pytest.raises(
+        SnakebookError, match="my-book: device: cuda was asked for the probe engine but no GPU is visible"
+    ):
         engine.resolve_device(None, lambda: True, "get a GPU.")
     with caplog.at_level(logging.WARNING, logger="snakebook"):
         assert engine.resolve_device("auto", lambda: True, "x") == "cpu"

@@ -25,8 +25,9 @@ def speak(language: str, text: str, **settings) -> tuple[np.ndarray, int]:
     return audio, engine.sample_rate
 
 
-@pytest.mark.parametrize(("language", "text"), [("ru", RUSSIAN), ("ar", ARABIC), ("fr-FR", "Bonjour, le monde.")],
-                         ids=["ru", "ar", "fr"])
+@pytest.mark.parametrize(
+    ("language", "text"), [("ru", RUSSIAN), ("ar", ARABIC), ("fr-FR", "Bonjour, le monde.")], ids=["ru", "ar", "fr"]
+)
 def test_espeak_speaks_the_language(language, text):
     audio, rate = speak(language, text)
     assert rate == 22050  # read from the WAV espeak-ng wrote

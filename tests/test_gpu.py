@@ -28,8 +28,10 @@ print(json.dumps({{"released": time.time()}}), flush=True)
 
 def start_jobs(count: int, env: dict, hold: float) -> list[subprocess.Popen]:
     code = JOB.format()
-    return [subprocess.Popen([sys.executable, "-c", code, str(hold)], stdout=subprocess.PIPE, text=True, env=env)
-            for _ in range(count)]
+    return [
+        subprocess.Popen([sys.executable, "-c", code, str(hold)], stdout=subprocess.PIPE, text=True, env=env)
+        for _ in range(count)
+    ]
 
 
 def finish(jobs: list[subprocess.Popen]) -> list[dict]:
@@ -108,9 +110,17 @@ def test_claim_in_process_is_idempotent_and_releasable(monkeypatch, tmp_path):
         assert gpu.claim_gpu().device == "5"
         started = time.monotonic()
         other = subprocess.run(
-            [sys.executable, "-c", "from snakebook.gpu import claim_gpu\n"
-             "try:\n    claim_gpu(wait_seconds=0.6, poll=0.1)\nexcept TimeoutError as e:\n    print('timeout', e)"],
-            capture_output=True, text=True, env={**os.environ}, timeout=60)
+            [
+                sys.executable,
+                "-c",
+                "from snakebook.gpu import claim_gpu\n"
+                "try:\n    claim_gpu(wait_seconds=0.6, poll=0.1)\nexcept TimeoutError as e:\n    print('timeout', e)",
+            ],
+            capture_output=True,
+            text=True,
+            env={**os.environ},
+            timeout=60,
+        )
         assert "timeout every GPU (5) stayed claimed" in other.stdout and time.monotonic() - started >= 0.6
     finally:
         gpu.release_gpu()

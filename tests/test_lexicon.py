@@ -18,7 +18,9 @@ GEORGIA = DATA / "idpf-georgia-pls-ssml.epub"
 
 
 def test_replacement_spelling_for_engines_without_phonemes():
-    settings = {"text": {"lexicon": {"Hermione": "Her-my-oh-nee", "cthulhu": {"say": "Kuh-thoo-loo", "phonemes": "kəˈθuːluː"}}}}
+    settings = {
+        "text": {"lexicon": {"Hermione": "Her-my-oh-nee", "cthulhu": {"say": "Kuh-thoo-loo", "phonemes": "kəˈθuːluː"}}}
+    }
     prepare = make_preparer("en", settings, phonemes=False)
     assert prepare("Hermione saw Cthulhu in 1914.") == "Her-my-oh-nee saw Kuh-thoo-loo in nineteen fourteen."
 
@@ -63,16 +65,24 @@ def test_parse_pls_keeps_ipa_and_alias():
 def test_hints_survive_sentence_splitting_and_chunking():
     text = "It lies at ⟦35°|ˈθɜrtiˈfaɪv dɪˈgriz⟧ ⟦N.|nɔrθ⟧, by Florida. It is bounded ⟦W.|wɛst⟧ by Alabama."
     assert split_sentences(text, "en") == [
-        "It lies at ⟦35°|ˈθɜrtiˈfaɪv dɪˈgriz⟧ ⟦N.|nɔrθ⟧, by Florida.", "It is bounded ⟦W.|wɛst⟧ by Alabama."]
+        "It lies at ⟦35°|ˈθɜrtiˈfaɪv dɪˈgriz⟧ ⟦N.|nɔrθ⟧, by Florida.",
+        "It is bounded ⟦W.|wɛst⟧ by Alabama.",
+    ]
     assert chunk_sentence("aaa bbb [[ tu ænd tu θɜrdz ]] ccc, ddd eee fff", 12) == [
-        "aaa bbb", "[[ tu ænd tu θɜrdz ]]", "ccc,", "ddd eee fff"]
+        "aaa bbb",
+        "[[ tu ænd tu θɜrdz ]]",
+        "ccc,",
+        "ddd eee fff",
+    ]
     assert make_hint("N.", "nɔrθ") == "⟦N.|nɔrθ⟧"
     assert strip_hints("by ⟦N.|nɔrθ⟧ x") == "by N. x"
 
 
 def test_split_sentences_rejoins_unknown_abbreviations():
     assert split_sentences("The area is 59,265 sq. m., of which 540 sq. m. are water. Next.", "en") == [
-        "The area is 59,265 sq. m., of which 540 sq. m. are water.", "Next."]
+        "The area is 59,265 sq. m., of which 540 sq. m. are water.",
+        "Next.",
+    ]
 
 
 def test_engine_capability():
@@ -97,8 +107,9 @@ def test_georgia_pls_lexicon_and_ssml_hints_are_read(georgia):
 def _spoken(book, phonemes: bool) -> list[str]:
     prepare = make_preparer(book.language, {"text": {}}, phonemes=phonemes, book_lexicon=book.lexicon)
     chapter = book.chapters[0]
-    _lead, utterances = plan_utterances(chapter.title, chapter.text, language=book.language, max_chars=400,
-                                        pauses=Pauses(), prepare=prepare)
+    _lead, utterances = plan_utterances(
+        chapter.title, chapter.text, language=book.language, max_chars=400, pauses=Pauses(), prepare=prepare
+    )
     return [u.text for u in utterances]
 
 
@@ -112,7 +123,9 @@ def test_georgia_spoken_with_phonemes(georgia):
 
 def test_georgia_spoken_without_phonemes(georgia):
     spoken = "\n".join(_spoken(georgia, phonemes=False))
-    assert "situated between thirty degrees thirty-one minutes thirty-nine seconds and thirty-five degrees north" in spoken
+    assert (
+        "situated between thirty degrees thirty-one minutes thirty-nine seconds and thirty-five degrees north" in spoken
+    )
     assert "[[" not in spoken and "⟦" not in spoken
     assert "Alabama" in spoken
 

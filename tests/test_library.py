@@ -25,9 +25,11 @@ def config_with(**values) -> dict:
 
 def tiny_epub(path: Path, language: str = "en", title: str = "Tiny Book") -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = {"en": "It was a bright cold day in April, and the clocks were striking thirteen.",
-            "ru": "Все счастливые семьи похожи друг на друга, каждая несчастливая семья несчастлива по-своему.",
-            "fr": "Longtemps, je me suis couché de bonne heure. Parfois, à peine ma bougie éteinte."}[language]
+    text = {
+        "en": "It was a bright cold day in April, and the clocks were striking thirteen.",
+        "ru": "Все счастливые семьи похожи друг на друга, каждая несчастливая семья несчастлива по-своему.",
+        "fr": "Longtemps, je me suis couché de bonne heure. Parfois, à peine ma bougie éteinte.",
+    }[language]
     return write_tiny_epub(path, [("Chapter One", [text, text])], language=language, title=title)
 
 
@@ -55,11 +57,14 @@ def test_library_is_searched_recursively_and_skips_what_is_not_an_ebook(library)
 
 
 def test_sheet_rows_are_typed_and_override_library_books_by_path(library, tmp_path):
-    sheet = write_sheet(tmp_path / "books.tsv", [
-        ["book", "path", "engine", "drop_chapters", "keep_notes", "speaker", "title"],
-        ["", str(library / "One.epub"), "espeak", "1, 3", "true", "", "The First"],
-        ["sample", str(SAMPLE_EPUB), "", "", "", "2", ""],
-    ])
+    sheet = write_sheet(
+        tmp_path / "books.tsv",
+        [
+            ["book", "path", "engine", "drop_chapters", "keep_notes", "speaker", "title"],
+            ["", str(library / "One.epub"), "espeak", "1, 3", "true", "", "The First"],
+            ["sample", str(SAMPLE_EPUB), "", "", "", "2", ""],
+        ],
+    )
     table = book_table(config_with(library=str(library), sheet=str(sheet)), explicit_books=False)
     assert sorted(table) == ["one", "sample", "two"]
     one = table["one"]
@@ -84,14 +89,17 @@ def test_csv_sheet_with_comments(tmp_path):
     assert entry.values == {"language": "fr", "toc_level": 2}
 
 
-@pytest.mark.parametrize(("rows", "message"), [
-    ([["path", "enigne"], ["{book}", "espeak"]], r"unknown column `enigne`; did you mean `engine`\?"),
-    ([["path", "toc_level"], ["{book}", "deep"]], r"row 1, column `toc_level`: 'deep' is not of type"),
-    ([["path", "engine"], ["{book}", "festival"]], r"row 1, column `engine`: 'festival' is not one of"),
-    ([["path", "book"], ["{book}", "Bad Name"]], r"row 1, column `book`: 'Bad Name' does not match"),
-    ([["path"], ["{book}"], ["{missing}"]], r"sheet .* row 2 does not exist: '.*missing.epub'"),
-    ([["engine"], ["espeak"]], r"has no `path` column"),
-])
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ([["path", "enigne"], ["{book}", "espeak"]], r"unknown column `enigne`; did you mean `engine`\?"),
+        ([["path", "toc_level"], ["{book}", "deep"]], r"row 1, column `toc_level`: 'deep' is not of type"),
+        ([["path", "engine"], ["{book}", "festival"]], r"row 1, column `engine`: 'festival' is not one of"),
+        ([["path", "book"], ["{book}", "Bad Name"]], r"row 1, column `book`: 'Bad Name' does not match"),
+        ([["path"], ["{book}"], ["{missing}"]], r"sheet .* row 2 does not exist: '.*missing.epub'"),
+        ([["engine"], ["espeak"]], r"has no `path` column"),
+    ],
+)
 def test_bad_sheets_name_row_and_column(tmp_path, rows, message):
     rows = [[cell.format(book=SAMPLE_EPUB, missing=tmp_path / "missing.epub") for cell in row] for row in rows]
     sheet = write_sheet(tmp_path / "books.tsv", rows)
@@ -136,8 +144,9 @@ def test_a_book_no_voice_can_speak_fails_alone(tmp_path):
     library = tmp_path / "lib"
     tiny_epub(library / "Good.epub", title="Good")
     tiny_epub(library / "Russian.epub", language="ru", title="Russian")
-    result = snakemake(tmp_path, "--keep-going", config={"library": str(library), "cache_dir": str(tmp_path / "c")},
-                       check=False)
+    result = snakemake(
+        tmp_path, "--keep-going", config={"library": str(library), "cache_dir": str(tmp_path / "c")}, check=False
+    )
     output = result.stdout + result.stderr
     assert result.returncode != 0
     assert "InputFunctionException" not in output and "Traceback" not in output

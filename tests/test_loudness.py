@@ -72,12 +72,17 @@ def test_every_chapter_of_a_piper_book_is_on_target(piper_book, fmt):
 @pytest.mark.slow
 def test_piper_and_espeak_differ_raw_and_agree_finished(piper_book, espeak_book):
     """Out of the box the engines differ (Piper also clips at 0 dBFS); the finished books are both on target."""
+
     def raw(book):
         return [json.loads(p.read_text()) for p in sorted((book / "loudness").glob("*.json"))]
 
     piper, espeak = raw(piper_book), raw(espeak_book)
-    print("raw chapters, Piper:", [(r["integrated"], r["peak"]) for r in piper],
-          "espeak-ng:", [(r["integrated"], r["peak"]) for r in espeak])
+    print(
+        "raw chapters, Piper:",
+        [(r["integrated"], r["peak"]) for r in piper],
+        "espeak-ng:",
+        [(r["integrated"], r["peak"]) for r in espeak],
+    )
     mean = [sum(r["integrated"] for r in rows) / len(rows) for rows in (piper, espeak)]
     assert abs(mean[0] - mean[1]) >= 1.0  # measured: ~1.4 LU on these chapters
     assert all(r["plan"]["limit_db"] is not None for r in piper)  # Piper's peaks need the limiter
@@ -89,8 +94,11 @@ def test_piper_and_espeak_differ_raw_and_agree_finished(piper_book, espeak_book)
 def test_loudness_null_leaves_the_engine_level(tmp_path, shared_cache):
     from helpers import short_book_entry, snakemake
 
-    config = {"books": [short_book_entry(name="alice-raw", engine="espeak", drop_chapters=[1, 2, 3, 4, 5, 6, 8, 9])],
-              "cache_dir": str(shared_cache), "output": {"formats": ["m4b"], "loudness": None}}
+    config = {
+        "books": [short_book_entry(name="alice-raw", engine="espeak", drop_chapters=[1, 2, 3, 4, 5, 6, 8, 9])],
+        "cache_dir": str(shared_cache),
+        "output": {"formats": ["m4b"], "loudness": None},
+    }
     snakemake(tmp_path, config=config)
     book = tmp_path / "results" / "alice-raw"
     assert not (book / "loudness").exists()
@@ -104,8 +112,10 @@ def test_opus_over_the_ceiling_is_encoded_again_with_a_lower_limiter(tmp_path):
     from snakebook.audio.encode import encode_within_ceiling
 
     raw, wav = tmp_path / "raw.wav", tmp_path / "speech.wav"
-    subprocess.run(["espeak-ng", "-w", str(raw), "Pack my box with five dozen liquor jugs. Sphinx of black quartz, "
-                    "judge my vow!"], check=True)
+    subprocess.run(
+        ["espeak-ng", "-w", str(raw), "Pack my box with five dozen liquor jugs. Sphinx of black quartz, judge my vow!"],
+        check=True,
+    )
     subprocess.run(["ffmpeg", "-loglevel", "error", "-i", str(raw), "-ar", "22050", "-ac", "1", str(wav)], check=True)
     ceiling = -9.0  # far under what a +6 dB gain with a limiter at -1 dBFS gives
     out = tmp_path / "speech.opus"

@@ -22,8 +22,10 @@ CASES = {
         ("$3.50 each", "three dollars and fifty cents each"),
         ("the war of 1914-18", "the war of nineteen fourteen to nineteen eighteen"),
         ("in the 1920s", "in the nineteen twenties"),
-        ("between 30° 31′ 39″ and 35° N.",
-         "between thirty degrees thirty-one minutes thirty-nine seconds and thirty-five degrees north."),
+        (
+            "between 30° 31′ 39″ and 35° N.",
+            "between thirty degrees thirty-one minutes thirty-nine seconds and thirty-five degrees north.",
+        ),
         ("It was 20°C.", "It was twenty degrees Celsius."),
         ("Mr. Smith met Dr. Watson at 10:30 a.m.", "Mister Smith met Doctor Watson at ten thirty a m."),
         ("at 10:05", "at ten oh five"),
@@ -53,8 +55,10 @@ CASES = {
     ],
     "fr": [
         ("Le XIXe siècle et Louis XIV.", "Le dix-neuvième siècle et Louis quatorze."),
-        ("Il a payé 12,50 € le 1er mars 1914.",
-         "Il a payé douze euros et cinquante centimes le premier mars mille neuf cent quatorze."),
+        (
+            "Il a payé 12,50 € le 1er mars 1914.",
+            "Il a payé douze euros et cinquante centimes le premier mars mille neuf cent quatorze.",
+        ),
         ("soit 35\u202f000 francs", "soit trente-cinq mille francs"),
         ("À 10 h 30, 50 % des gens.", "À dix heures trente, cinquante pour cent des gens."),
         ("Chapitre III", "Chapitre trois"),
@@ -64,8 +68,10 @@ CASES = {
         ("«\u00a0Bonjour\u00a0»", '" Bonjour "'),
     ],
     "de": [
-        ("Am 3. Mai 1914 kostete es 3,50 €.",
-         "Am dritten Mai neunzehnhundertvierzehn kostete es drei Euro und fünfzig Cent."),
+        (
+            "Am 3. Mai 1914 kostete es 3,50 €.",
+            "Am dritten Mai neunzehnhundertvierzehn kostete es drei Euro und fünfzig Cent.",
+        ),
         ("Heinrich VIII. war König.", "Heinrich der Achte war König."),
         ("z. B. 25 % der Leute, S. 12.", "zum Beispiel fünfundzwanzig Prozent der Leute, Seite zwölf."),
         ("Um 10:30 Uhr kam Dr. Müller.", "Um zehn Uhr dreißig kam Doktor Müller."),
@@ -74,15 +80,19 @@ CASES = {
         ("2/3 davon", "zwei Drittel davon"),
     ],
     "es": [
-        ("El 1º de mayo de 1914, Felipe II pagó 3,50 €.",
-         "El primero de mayo de mil novecientos catorce, Felipe segundo pagó tres euros con cincuenta céntimos."),
+        (
+            "El 1º de mayo de 1914, Felipe II pagó 3,50 €.",
+            "El primero de mayo de mil novecientos catorce, Felipe segundo pagó tres euros con cincuenta céntimos.",
+        ),
         ("Capítulo XII", "Capítulo doce"),
         ("El Sr. García, p. ej., tiene 25 %.", "El señor García, por ejemplo, tiene veinticinco por ciento."),
         ("la 2ª vez", "la segunda vez"),
     ],
     "nl": [
-        ("Op de 3e dag van 1914 betaalde dhr. Jansen € 3,50.",
-         "Op de derde dag van negentien honderd veertien betaalde de heer Jansen drie euro en vijftig cent."),
+        (
+            "Op de 3e dag van 1914 betaalde dhr. Jansen € 3,50.",
+            "Op de derde dag van negentien honderd veertien betaalde de heer Jansen drie euro en vijftig cent.",
+        ),
         ("Hoofdstuk IV", "Hoofdstuk vier"),
         ("Willem III, bijv. 25 %.", "Willem de Derde, bijvoorbeeld vijfentwintig procent."),
         ("zie blz. 12 enz.", "zie bladzijde twaalf enzovoort."),
@@ -90,16 +100,20 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize(("language", "text", "expected"),
-                         [(lang, text, expected) for lang, rows in CASES.items() for text, expected in rows])
+@pytest.mark.parametrize(
+    ("language", "text", "expected"),
+    [(lang, text, expected) for lang, rows in CASES.items() for text, expected in rows],
+)
 def test_normalise_table(language, text, expected):
     assert normalise(text, language) == expected
 
 
 def test_switches():
     assert normalise("See www.example.org now.", "en", TextOptions(urls="skip")) == "See now."
-    assert normalise("See http://example.org/a/b now.", "en", TextOptions(urls="full")) == \
-        "See example dot org slash a slash b now."
+    assert (
+        normalise("See http://example.org/a/b now.", "en", TextOptions(urls="full"))
+        == "See example dot org slash a slash b now."
+    )
     assert normalise("the BBC", "en", TextOptions(acronyms="keep")) == "the BBC"
     assert normalise("Chapter IV", "en", TextOptions(roman_numerals=False)) == "Chapter IV"
     assert normalise("GEORGIA, a state", "en", TextOptions(caps=False)) == "GEORGIA, a state"
@@ -118,12 +132,48 @@ def test_never_introduces_piper_phoneme_syntax():
 # --- properties ------------------------------------------------------------------------------
 
 WORD = st.from_regex(r"[a-z]{2,10}", fullmatch=True)
-NOISE = st.sampled_from([" ", ", ", ". ", "; ", " - ", " — ", "…", " 1914 ", " 3.5 ", " £3 10s. ", " 50% ", " ½ ",
-                         " 30° ", " IV ", " Mr. ", " & ", " § ", " (", ") ", " \"", " co\u00adop ", "\u00a0", " 12:30 ",
-                         " 1st ", " x@y.com ", " www.a.org ", " 1914-18 ", " ‘", "’ ", " 2/3 ", "\u202f", " BBC "])
-ABBREVIATION_WORDS = {key.strip(".").lower() for words in LANGUAGES.values()
-                      for table in (words.abbreviations, words.before_number, words.titles, words.units)
-                      for key in table}
+NOISE = st.sampled_from(
+    [
+        " ",
+        ", ",
+        ". ",
+        "; ",
+        " - ",
+        " — ",
+        "…",
+        " 1914 ",
+        " 3.5 ",
+        " £3 10s. ",
+        " 50% ",
+        " ½ ",
+        " 30° ",
+        " IV ",
+        " Mr. ",
+        " & ",
+        " § ",
+        " (",
+        ") ",
+        ' "',
+        " co\u00adop ",
+        "\u00a0",
+        " 12:30 ",
+        " 1st ",
+        " x@y.com ",
+        " www.a.org ",
+        " 1914-18 ",
+        " ‘",
+        "’ ",
+        " 2/3 ",
+        "\u202f",
+        " BBC ",
+    ]
+)
+ABBREVIATION_WORDS = {
+    key.strip(".").lower()
+    for words in LANGUAGES.values()
+    for table in (words.abbreviations, words.before_number, words.titles, words.units)
+    for key in table
+}
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -143,21 +193,29 @@ def test_never_crashes(text, language):
     assert isinstance(normalise(text, language), str)
 
 
-@pytest.mark.parametrize(("language", "text", "first"), [
-    ("de", "Er hatte einen Markt usw. Er wohnte dort.", "Er hatte einen Markt und so weiter."),
-    ("de", "Sie kaufte Äpfel, Birnen u.s.w. „Wir gehen“, sagte sie.", "Sie kaufte Äpfel, Birnen und so weiter."),
-    ("en", "He sold pens, paper, ink etc. I lived above the shop.", "He sold pens, paper, ink et cetera."),
-    ("fr", "Il vendait des pommes, des poires, etc. Il habitait là.", "Il vendait des pommes, des poires, et cetera."),
-    ("nl", "Hij verkocht appels, peren enz. Hij woonde daar.", "Hij verkocht appels, peren enzovoort."),
-    ("es", "Vendía manzanas, peras, etc. Vivía allí con su madre.", "Vendía manzanas, peras, etcétera."),
-])
+@pytest.mark.parametrize(
+    ("language", "text", "first"),
+    [
+        ("de", "Er hatte einen Markt usw. Er wohnte dort.", "Er hatte einen Markt und so weiter."),
+        ("de", "Sie kaufte Äpfel, Birnen u.s.w. „Wir gehen“, sagte sie.", "Sie kaufte Äpfel, Birnen und so weiter."),
+        ("en", "He sold pens, paper, ink etc. I lived above the shop.", "He sold pens, paper, ink et cetera."),
+        (
+            "fr",
+            "Il vendait des pommes, des poires, etc. Il habitait là.",
+            "Il vendait des pommes, des poires, et cetera.",
+        ),
+        ("nl", "Hij verkocht appels, peren enz. Hij woonde daar.", "Hij verkocht appels, peren enzovoort."),
+        ("es", "Vendía manzanas, peras, etc. Vivía allí con su madre.", "Vendía manzanas, peras, etcétera."),
+    ],
+)
 def test_an_abbreviation_ending_a_sentence_keeps_its_full_stop_and_pause(language, text, first):
     from snakebook.text.prepare import make_preparer
     from snakebook.text.speech import Pauses, plan_utterances
 
     pauses = Pauses()
-    _lead, utterances = plan_utterances(None, text, language=language, max_chars=400, pauses=pauses,
-                                        prepare=make_preparer(language, {}))
+    _lead, utterances = plan_utterances(
+        None, text, language=language, max_chars=400, pauses=pauses, prepare=make_preparer(language, {})
+    )
     assert len(utterances) == 2, [u.text for u in utterances]
     assert utterances[0].text == first and utterances[0].pause_after_ms == pauses.sentence
     # the same dot inside a sentence is no full stop

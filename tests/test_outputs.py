@@ -31,13 +31,24 @@ from snakebook.errors import SnakebookError
 
 needs_espeak = pytest.mark.skipif(not shutil.which("espeak-ng"), reason="espeak-ng is not installed")
 
-BOOK = {"title": "The Test Book", "authors": ["Ann Writer"], "language": "en-GB", "date": "1901-02-03",
-        "publisher": "Test Press", "description": "A book for tests.", "identifiers": ["isbn:9780000000002"],
-        "series": "Tests", "series_index": "2", "subtitle": "A Subtitle",
-        "chapters": [{"title": "One"}, {"title": "Two; =#\\ tricky"}, {"title": "Trois — été"}]}
-SENTENCES = ["Chapter one. It was a bright cold day in April, and the clocks were striking thirteen.",
-             "Chapter two. The hallway smelt of boiled cabbage and old rag mats.",
-             "Chapter three. Outside, even through the shut window-pane, the world looked cold."]
+BOOK = {
+    "title": "The Test Book",
+    "authors": ["Ann Writer"],
+    "language": "en-GB",
+    "date": "1901-02-03",
+    "publisher": "Test Press",
+    "description": "A book for tests.",
+    "identifiers": ["isbn:9780000000002"],
+    "series": "Tests",
+    "series_index": "2",
+    "subtitle": "A Subtitle",
+    "chapters": [{"title": "One"}, {"title": "Two; =#\\ tricky"}, {"title": "Trois — été"}],
+}
+SENTENCES = [
+    "Chapter one. It was a bright cold day in April, and the clocks were striking thirteen.",
+    "Chapter two. The hallway smelt of boiled cabbage and old rag mats.",
+    "Chapter three. Outside, even through the shut window-pane, the world looked cold.",
+]
 
 
 @pytest.fixture(scope="module")
@@ -50,8 +61,24 @@ def speech_wavs(tmp_path_factory) -> list[Path]:
     for number, text in enumerate(SENTENCES, start=1):
         raw, wav = folder / f"{number}.raw.wav", folder / f"{number:03d}.wav"
         subprocess.run(["espeak-ng", "-w", str(raw), text], check=True)
-        subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-i", str(raw), "-ar", "22050", "-ac", "1",
-                        "-c:a", "pcm_s16le", str(wav)], check=True)
+        subprocess.run(
+            [
+                "ffmpeg",
+                "-loglevel",
+                "error",
+                "-y",
+                "-i",
+                str(raw),
+                "-ar",
+                "22050",
+                "-ac",
+                "1",
+                "-c:a",
+                "pcm_s16le",
+                str(wav),
+            ],
+            check=True,
+        )
         wavs.append(wav)
     return wavs
 
@@ -59,8 +86,10 @@ def speech_wavs(tmp_path_factory) -> list[Path]:
 @pytest.fixture(scope="module")
 def cover_jpeg(tmp_path_factory) -> bytes:
     path = tmp_path_factory.mktemp("cover") / "c.jpg"
-    subprocess.run(["ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", "color=c=navy:s=64x96", "-frames:v", "1",
-                    str(path)], check=True)
+    subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", "color=c=navy:s=64x96", "-frames:v", "1", str(path)],
+        check=True,
+    )
     return path.read_bytes()
 
 
@@ -166,12 +195,17 @@ def test_a_file_that_does_not_match_fails_its_check(speech_wavs, tmp_path):
 # --- covers ---------------------------------------------------------------------------------------------------
 def _png(width: int, height: int) -> bytes:
     """A tiny PNG whose header claims ``width`` x ``height`` (the pixel data is a few bytes)."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + \
-        chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+        + chunk(b"IEND", b"")
+    )
 
 
 def _size(path: Path) -> tuple[int, int]:
@@ -213,15 +247,18 @@ def test_large_webp_gif_and_png_covers_become_jpegs_players_show(tmp_path):
 
 def test_svg_cover_is_rendered_or_replaced(tmp_path):
     source = tmp_path / "c.svg"
-    source.write_text('<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="300" height="450">'
-                      '<rect width="300" height="450" fill="teal"/></svg>')
+    source.write_text(
+        '<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="300" height="450">'
+        '<rect width="300" height="450" fill="teal"/></svg>'
+    )
     assert prepare_cover(source, "T", "A", tmp_path / "cover.jpg", "b") in ("converted", "generated")
     _size(tmp_path / "cover.jpg")
 
 
 def test_no_cover_gets_a_generated_one(tmp_path):
-    assert prepare_cover(None, "A Very Long Title That Wraps Onto Lines", "Some Author", tmp_path / "c.jpg") == \
-        "generated"
+    assert (
+        prepare_cover(None, "A Very Long Title That Wraps Onto Lines", "Some Author", tmp_path / "c.jpg") == "generated"
+    )
     from PIL import Image
 
     with Image.open(tmp_path / "c.jpg") as image:
@@ -250,8 +287,9 @@ def test_per_chapter_files_have_track_numbers_and_a_playlist(speech_wavs, cover_
     assert back["tags"]["track"] == "2" and back["tags"]["title"] == "Two; =#\\ tricky"
     assert back["tags"]["album"] == "The Test Book" and back["cover"] == cover_jpeg
     playlist = (tmp_path / "per" / "test-book.m3u8").read_text().splitlines()
-    assert playlist[0] == "#EXTM3U" and [line for line in playlist if not line.startswith("#")] == \
-        [p.name for p in written]
+    assert playlist[0] == "#EXTM3U" and [line for line in playlist if not line.startswith("#")] == [
+        p.name for p in written
+    ]
 
 
 def test_library_folder_and_metadata_json():
@@ -308,8 +346,11 @@ def test_epub_series_subtitle_and_isbn_reach_book_json(tmp_path):
 def test_pipeline_makes_every_format_checked(piper_book):
     info = json.loads((piper_book / "book.json").read_text())
     titles = [c["title"] for c in info["chapters"]]
-    book_tags = BookTags.from_book(info, {"series": "Wonderland", "series_part": 1, "subtitle": "Three Chapters",
-                                          "isbn": "978-0-00-000000-2"}, narrator="Piper en_US-joe-medium")
+    book_tags = BookTags.from_book(
+        info,
+        {"series": "Wonderland", "series_part": 1, "subtitle": "Three Chapters", "isbn": "978-0-00-000000-2"},
+        narrator="Piper en_US-joe-medium",
+    )
     cover = (piper_book / "cover" / "cover.jpg").read_bytes()
     for fmt in ALL_FORMATS:
         kind = FORMATS[fmt]

@@ -63,9 +63,12 @@ def test_jobs_record_time_and_memory(finished_book):
     workdir, *_ = finished_book
     benchmarks = workdir / "results" / BOOK / "benchmarks"
     found = {}  # step -> its benchmark files (names follow each rule's wildcards, e.g. encode/001.m4a.tsv)
-    for step, pattern in [("extract", "extract_book*.tsv"), ("assemble", "assemble_audiobook*.tsv"),
-                          *[(f"synthesize {n}", f"synthesize/{n}*.tsv") for n in ("001", "002", "003")],
-                          *[(f"encode {n}", f"encode/{n}*.tsv") for n in ("001", "002", "003")]]:
+    for step, pattern in [
+        ("extract", "extract_book*.tsv"),
+        ("assemble", "assemble_audiobook*.tsv"),
+        *[(f"synthesize {n}", f"synthesize/{n}*.tsv") for n in ("001", "002", "003")],
+        *[(f"encode {n}", f"encode/{n}*.tsv") for n in ("001", "002", "003")],
+    ]:
         found[step] = sorted(benchmarks.glob(pattern))
     assert all(found.values()), {step: paths for step, paths in found.items() if not paths}
     for step, paths in found.items():

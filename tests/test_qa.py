@@ -45,18 +45,27 @@ def test_clean_piper_sentences_pass(piper_takes):
     assert qa.measure(pcm, rate, takes[0][0]).duration == pytest.approx(measures[0].duration, abs=0.01)
 
 
-@pytest.mark.parametrize("damage, measure", [
-    ("truncated", "rate"), ("padded", "pause"), ("repeated", "rate"), ("clipped", "clipping"), ("noise", "noise"),
-    ("silent", "peak"), ("lead", "edge_silence"),
-])
+@pytest.mark.parametrize(
+    "damage, measure",
+    [
+        ("truncated", "rate"),
+        ("padded", "pause"),
+        ("repeated", "rate"),
+        ("clipped", "clipping"),
+        ("noise", "noise"),
+        ("silent", "peak"),
+        ("lead", "edge_silence"),
+    ],
+)
 def test_damaged_audio_is_flagged(piper_takes, damage, measure):
     rate, takes = piper_takes
     text, audio = takes[1]
     audio = np.asarray(audio, dtype=np.float32)
     bad = {
         "truncated": lambda: audio[: audio.size // 3],
-        "padded": lambda: np.concatenate([audio[: audio.size // 2], np.zeros(3 * rate, np.float32),
-                                          audio[audio.size // 2:]]),
+        "padded": lambda: np.concatenate(
+            [audio[: audio.size // 2], np.zeros(3 * rate, np.float32), audio[audio.size // 2 :]]
+        ),
         "repeated": lambda: np.concatenate([audio, audio, audio]),
         "clipped": lambda: np.clip(audio * 8, -1, 1),
         "noise": lambda: np.random.default_rng(1).standard_normal(audio.size).astype(np.float32) * 0.05,
@@ -91,8 +100,11 @@ def test_book_report_places_flags_in_the_final_audio(tmp_path, piper_takes):
         offset += len(audio) / rate + 0.35
     qa.write_chapter_tsv(tmp_path / "001.tsv", records[:2])
     qa.write_chapter_tsv(tmp_path / "002.tsv", records[2:])
-    flagged = qa.book_report([("001", tmp_path / "001.tsv", 60.0), ("002", tmp_path / "002.tsv", 30.0)],
-                             qa.qa_settings({}), tmp_path / "qa.tsv")
+    flagged = qa.book_report(
+        [("001", tmp_path / "001.tsv", 60.0), ("002", tmp_path / "002.tsv", 30.0)],
+        qa.qa_settings({}),
+        tmp_path / "qa.tsv",
+    )
     assert [(r["chapter"], r["utterance"], r["measure"]) for r in flagged] == [("002", "3", "clipping")]
     # chapter 002 starts after chapter 001's 60 s; the utterance's own offset comes on top
     assert flagged[0]["time"] == qa._clock(60.0 + records[2].offset)
@@ -103,8 +115,11 @@ def test_book_report_places_flags_in_the_final_audio(tmp_path, piper_takes):
 def test_piper_only_flags_and_fail_on_fails_the_chapter(tmp_path):
     book = write_tiny_epub(tmp_path / "tiny.epub", [("Opening", SENTENCES[:2])], title="Tiny QA")
     # An impossible speaking-rate floor flags every utterance; Piper is deterministic: flagged, never retried.
-    config = {"books": [{"path": str(book), "name": "tiny-qa"}], "cache_dir": str(tmp_path / "cache"),
-              "qa": {"min_rate": 100.0}}
+    config = {
+        "books": [{"path": str(book), "name": "tiny-qa"}],
+        "cache_dir": str(tmp_path / "cache"),
+        "qa": {"min_rate": 100.0},
+    }
     snakemake(tmp_path, config=config)
     out = tmp_path / "results" / "tiny-qa"
     rows = table(out / "qa" / "001.tsv")
@@ -130,8 +145,13 @@ def test_coqui_babble_is_retried_with_other_seeds(tmp_path):
     model = make_tiny_vits(tmp_path / "tiny-vits")
     book = write_tiny_epub(tmp_path / "tiny.epub", [("Opening", SENTENCES[:2])], title="Tiny Babble")
     # The random model babbles; an impossible rate floor flags every take, so every utterance is retried.
-    config = {"books": [{"path": str(book), "name": "babble"}], "engine": "coqui", "model": str(model),
-              "cache_dir": str(tmp_path / "cache"), "qa": {"min_rate": 100.0, "retries": 2}}
+    config = {
+        "books": [{"path": str(book), "name": "babble"}],
+        "engine": "coqui",
+        "model": str(model),
+        "cache_dir": str(tmp_path / "cache"),
+        "qa": {"min_rate": 100.0, "retries": 2},
+    }
     snakemake(tmp_path, config=config)
     out = tmp_path / "results" / "babble"
     log = (out / "logs" / "synthesize" / "001.log").read_text()

@@ -10,7 +10,10 @@ from helpers import DATA, SAMPLE_EPUB
 from snakebook.chaptertext import plain_text
 from snakebook.readers import ReadOptions, read_book
 
-LICENCE = re.compile(r"gutenberg licen[cs]e|project gutenberg-tm|this ebook is for the use of anyone|(?:start|end) of (?:the|this) project gutenberg", re.IGNORECASE)
+LICENCE = re.compile(
+    r"gutenberg licen[cs]e|project gutenberg-tm|this ebook is for the use of anyone|(?:start|end) of (?:the|this) project gutenberg",
+    re.IGNORECASE,
+)
 
 
 def first_words(chapter, count=6):
@@ -28,8 +31,12 @@ def assert_clean(book):
 def test_christmas_carol_gives_its_five_staves():
     book = read_book(DATA / "pg46-christmas-carol-epub2.epub")
     assert [c.title for c in book.chapters] == [
-        "STAVE ONE: MARLEY’S GHOST", "STAVE TWO: THE FIRST OF THE THREE SPIRITS",
-        "STAVE THREE: THE SECOND OF THE THREE SPIRITS", "STAVE FOUR: THE LAST OF THE SPIRITS", "STAVE FIVE: THE END OF IT"]
+        "STAVE ONE: MARLEY’S GHOST",
+        "STAVE TWO: THE FIRST OF THE THREE SPIRITS",
+        "STAVE THREE: THE SECOND OF THE THREE SPIRITS",
+        "STAVE FOUR: THE LAST OF THE SPIRITS",
+        "STAVE FIVE: THE END OF IT",
+    ]
     assert first_words(book.chapters[0]) == "Marley was dead: to begin with."
     # Stave Three starts in one file and runs into the next: the join keeps its ending.
     assert "Ignorance" in book.chapters[2].text and "Want" in book.chapters[2].text
@@ -46,10 +53,16 @@ def test_toc_level_override_reads_sub_entries():
 def test_wasteland_splits_one_file_at_anchors_and_drops_notes():
     book = read_book(DATA / "idpf-wasteland.epub")
     assert [c.title for c in book.chapters] == [
-        "I. THE BURIAL OF THE DEAD", "II. A GAME OF CHESS", "III. THE FIRE SERMON", "IV. DEATH BY WATER",
-        "V. WHAT THE THUNDER SAID"]
+        "I. THE BURIAL OF THE DEAD",
+        "II. A GAME OF CHESS",
+        "III. THE FIRE SERMON",
+        "IV. DEATH BY WATER",
+        "V. WHAT THE THUNDER SAID",
+    ]
     first = book.chapters[0]
-    assert first.text.startswith("April is the cruellest month, breeding\nLilacs out of the dead land")  # verse lines kept
+    assert first.text.startswith(
+        "April is the cruellest month, breeding\nLilacs out of the dead land"
+    )  # verse lines kept
     assert not re.search(r"\w\d{2,3}\b", first.text)  # no note numbers glued to words
     with_notes = read_book(DATA / "idpf-wasteland.epub", ReadOptions(keep_notes=True))
     assert sum(len(c.text) for c in with_notes.chapters) > sum(len(c.text) for c in book.chapters) + 5000
@@ -84,10 +97,15 @@ def test_fb2_windows_1251_with_cover():
 
 
 def test_plain_text_chapters_and_contents_counted_once(tmp_path):
-    chapters = "".join(f"\n\n\nChapter {n}\n\nThis is the text of chapter {n}. " + "Words go on here. " * 80 for n in range(1, 4))
-    body = ("\ufeffThe Project Gutenberg EBook of Tiny\n\nTitle: Tiny\n\nAuthor: Nobody\n\nLanguage: English\n\n"
-            "*** START OF THIS PROJECT GUTENBERG EBOOK TINY ***\n\nCONTENTS\n\nChapter 1\n\nChapter 2\n\nChapter 3\n"
-            + chapters + "\n\n*** END OF THIS PROJECT GUTENBERG EBOOK TINY ***\n\nThe Full Project Gutenberg License\n")
+    chapters = "".join(
+        f"\n\n\nChapter {n}\n\nThis is the text of chapter {n}. " + "Words go on here. " * 80 for n in range(1, 4)
+    )
+    body = (
+        "\ufeffThe Project Gutenberg EBook of Tiny\n\nTitle: Tiny\n\nAuthor: Nobody\n\nLanguage: English\n\n"
+        "*** START OF THIS PROJECT GUTENBERG EBOOK TINY ***\n\nCONTENTS\n\nChapter 1\n\nChapter 2\n\nChapter 3\n"
+        + chapters
+        + "\n\n*** END OF THIS PROJECT GUTENBERG EBOOK TINY ***\n\nThe Full Project Gutenberg License\n"
+    )
     path = tmp_path / "tiny.txt"
     path.write_bytes(body.replace("\n", "\r\n").encode("utf-8"))
     book = read_book(path)
@@ -98,20 +116,33 @@ def test_plain_text_chapters_and_contents_counted_once(tmp_path):
 
 def test_language_detected_when_metadata_has_none(tmp_path):
     path = tmp_path / "sans-meta.txt"
-    path.write_text("Il était une fois une petite fille qui vivait dans un village près de la forêt. " * 30, encoding="cp1252")
+    path.write_text(
+        "Il était une fois une petite fille qui vivait dans un village près de la forêt. " * 30, encoding="cp1252"
+    )
     assert read_book(path).language == "fr"
     assert read_book(path, ReadOptions(language="de")).language == "de"
 
 
 def test_html_and_markdown_headings_make_chapters(tmp_path):
     md = tmp_path / "book.md"
-    md.write_text("# First\n\n" + "Some text here. " * 40 + "\n\n# Second\n\n" + "More text there. " * 40
-                  + "\n\n# Third\n\nFinal words.[^1]\n\n[^1]: a note\n", encoding="utf-8")
+    md.write_text(
+        "# First\n\n"
+        + "Some text here. " * 40
+        + "\n\n# Second\n\n"
+        + "More text there. " * 40
+        + "\n\n# Third\n\nFinal words.[^1]\n\n[^1]: a note\n",
+        encoding="utf-8",
+    )
     book = read_book(md)
     assert [c.title for c in book.chapters] == ["First", "Second", "Third"]
     html = tmp_path / "book.html"
-    html.write_text("<html lang='en'><head><title>T</title></head><body><h1>One</h1><p>" + "Alpha beta. " * 50
-                    + "</p><h1>Two</h1><p>" + "Gamma delta. " * 50 + "<sup><a href='#n1'>1</a></sup></p></body></html>")
+    html.write_text(
+        "<html lang='en'><head><title>T</title></head><body><h1>One</h1><p>"
+        + "Alpha beta. " * 50
+        + "</p><h1>Two</h1><p>"
+        + "Gamma delta. " * 50
+        + "<sup><a href='#n1'>1</a></sup></p></body></html>"
+    )
     book = read_book(html)
     assert [c.title for c in book.chapters] == ["One", "Two"] and book.title == "T"
     assert not book.chapters[1].text.rstrip().endswith("1")

@@ -10,9 +10,11 @@ from helpers import DATA
 from snakebook.errors import SnakebookError
 from snakebook.readers import read_book
 
-LAUGHS = (b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
-          + b"".join(b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10) for i in range(1, 10))
-          + b"]>\n")
+LAUGHS = (
+    b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + b"".join(b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10) for i in range(1, 10))
+    + b"]>\n"
+)
 
 
 def epub_with(tmp_path, name, members: dict[str, bytes]):
@@ -24,8 +26,10 @@ def epub_with(tmp_path, name, members: dict[str, bytes]):
     return path
 
 
-CONTAINER = (b'<?xml version="1.0"?><container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container">'
-             b'<rootfiles><rootfile full-path="content.opf" media-type="application/oebps-package+xml"/></rootfiles></container>')
+CONTAINER = (
+    b'<?xml version="1.0"?><container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container">'
+    b'<rootfiles><rootfile full-path="content.opf" media-type="application/oebps-package+xml"/></rootfiles></container>'
+)
 
 
 def assert_refused(path, *words):
@@ -38,7 +42,9 @@ def assert_refused(path, *words):
 
 
 def test_zip_bomb(tmp_path):
-    path = epub_with(tmp_path, "bomb.epub", {"META-INF/container.xml": CONTAINER, "big.xhtml": b"\0" * (300 * 1024 * 1024)})
+    path = epub_with(
+        tmp_path, "bomb.epub", {"META-INF/container.xml": CONTAINER, "big.xhtml": b"\0" * (300 * 1024 * 1024)}
+    )
     assert_refused(path, "zip bomb")
 
 
@@ -49,7 +55,12 @@ def test_path_traversal_member(tmp_path):
 
 @pytest.mark.parametrize("member", ["content.opf", "toc.ncx", "chapter.xhtml"])
 def test_billion_laughs_in_epub(tmp_path, member):
-    members = {"META-INF/container.xml": CONTAINER, "content.opf": b"<package/>", "toc.ncx": b"<ncx/>", "chapter.xhtml": b"<html/>"}
+    members = {
+        "META-INF/container.xml": CONTAINER,
+        "content.opf": b"<package/>",
+        "toc.ncx": b"<ncx/>",
+        "chapter.xhtml": b"<html/>",
+    }
     members[member] = LAUGHS + b"<html>&lol9;</html>"
     assert_refused(epub_with(tmp_path, f"laughs-{member}.epub", members), "entit")
 

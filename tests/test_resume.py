@@ -45,10 +45,26 @@ CHAPTERS = {
     ],
 }
 
-SUBJECTS = ["The old miller", "A quiet student", "The baker's daughter", "Our neighbour", "The young sailor",
-            "A tired doctor", "The village priest", "My grandmother", "The station master", "A travelling painter"]
-ACTIONS = ["walked to the market", "wrote a long letter", "repaired the fence", "counted the sheep",
-           "sang by the window", "read the newspaper"]
+SUBJECTS = [
+    "The old miller",
+    "A quiet student",
+    "The baker's daughter",
+    "Our neighbour",
+    "The young sailor",
+    "A tired doctor",
+    "The village priest",
+    "My grandmother",
+    "The station master",
+    "A travelling painter",
+]
+ACTIONS = [
+    "walked to the market",
+    "wrote a long letter",
+    "repaired the fence",
+    "counted the sheep",
+    "sang by the window",
+    "read the newspaper",
+]
 PLACES = ["before breakfast", "in the rain", "after the storm", "late in the evening"]
 
 
@@ -83,8 +99,12 @@ def run(workdir: Path, config: dict, *args: str, **kwargs) -> subprocess.Complet
 
 def m4b_facts(path: Path) -> tuple[list[tuple[str, str, str]], str]:
     """Chapter (title, start, end) list and the duration, as ffprobe reports them."""
-    out = subprocess.run(["ffprobe", "-v", "error", "-print_format", "json", "-show_chapters", "-show_format", str(path)],
-                         check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-print_format", "json", "-show_chapters", "-show_format", str(path)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     info = json.loads(out)
     chapters = [(c["tags"].get("title"), c["start_time"], c["end_time"]) for c in info["chapters"]]
     return chapters, info["format"]["duration"]
@@ -215,10 +235,26 @@ def test_two_concurrent_runs_sharing_the_cache_stay_consistent(tmp_path):
         config = {"books": [{"path": str(source), "name": name}], "cache_dir": str(cache_dir)}
         workdir = tmp_path / name
         workdir.mkdir()
-        command = [str(VENV_BIN / "snakemake"), "-s", str(ROOT / "Snakefile"), "--directory", str(workdir),
-                   "--cores", "1", "--config"] + [f"{k}={json.dumps(v)}" for k, v in config.items()]
-        runs.append((name, config, workdir, subprocess.Popen(command, cwd=workdir, env=env, stdout=subprocess.PIPE,
-                                                             stderr=subprocess.STDOUT, text=True)))
+        command = [
+            str(VENV_BIN / "snakemake"),
+            "-s",
+            str(ROOT / "Snakefile"),
+            "--directory",
+            str(workdir),
+            "--cores",
+            "1",
+            "--config",
+        ] + [f"{k}={json.dumps(v)}" for k, v in config.items()]
+        runs.append(
+            (
+                name,
+                config,
+                workdir,
+                subprocess.Popen(
+                    command, cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+                ),
+            )
+        )
     facts = {}
     for name, _config, workdir, process in runs:
         output, _ = process.communicate(timeout=600)
@@ -227,7 +263,9 @@ def test_two_concurrent_runs_sharing_the_cache_stay_consistent(tmp_path):
 
     cache = AudioCache(cache_dir)
     entries = {key: path for key, path, _ in cache.entries()}
-    assert set(entries) == set(keys_of(tmp_path / "forward", "forward")) | set(keys_of(tmp_path / "backward", "backward"))
+    assert set(entries) == set(keys_of(tmp_path / "forward", "forward")) | set(
+        keys_of(tmp_path / "backward", "backward")
+    )
     assert all(cache.verify(key, path) is None for key, path in entries.items())
     assert not list(cache.temp_files())
     # Same sentences, same entries, same title: the same chapter and length either way round ...

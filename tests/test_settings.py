@@ -29,8 +29,15 @@ from snakebook.settings import (
 )
 
 SCHEMA = load_schema()
-JSON_TYPES = {str: "string", int: "integer", float: "number", bool: "boolean", list: "array", dict: "object",
-              type(None): "null"}
+JSON_TYPES = {
+    str: "string",
+    int: "integer",
+    float: "number",
+    bool: "boolean",
+    list: "array",
+    dict: "object",
+    type(None): "null",
+}
 
 
 def default_config() -> dict:
@@ -46,8 +53,11 @@ def json_types(annotation) -> set[str]:
 
 
 def entry_schema() -> dict:
-    return next(resolve(alt, SCHEMA) for alt in SCHEMA["properties"]["books"]["items"]["oneOf"]
-                if resolve(alt, SCHEMA).get("type") == "object")
+    return next(
+        resolve(alt, SCHEMA)
+        for alt in SCHEMA["properties"]["books"]["items"]["oneOf"]
+        if resolve(alt, SCHEMA).get("type") == "object"
+    )
 
 
 def test_book_entry_schema_and_settings_definition_agree():
@@ -95,26 +105,33 @@ def test_shipped_config_is_valid_and_complete():
 
 
 # --------------------------------------------------------------------------- command-line strings
-@pytest.mark.parametrize(("node", "text", "expected"), [
-    ({"type": "integer"}, "500", 500),
-    ({"type": "number"}, "1.25", 1.25),
-    ({"type": "number"}, "2", 2),
-    ({"type": "boolean"}, "true", True),
-    ({"type": ["boolean"]}, "false", False),
-    ({"type": "array", "items": {"type": ["integer", "string"]}}, "[1, 2]", [1, 2]),
-    ({"type": "array", "items": {"type": ["integer", "string"]}}, "1, Preface", [1, "Preface"]),
-    ({"type": "object"}, "{3: Loomings}", {3: "Loomings"}),
-    ({"type": ["integer", "null"]}, "null", None),
-    ({"type": ["string", "null"]}, "500", "500"),  # a string key keeps its string
-])
+@pytest.mark.parametrize(
+    ("node", "text", "expected"),
+    [
+        ({"type": "integer"}, "500", 500),
+        ({"type": "number"}, "1.25", 1.25),
+        ({"type": "number"}, "2", 2),
+        ({"type": "boolean"}, "true", True),
+        ({"type": ["boolean"]}, "false", False),
+        ({"type": "array", "items": {"type": ["integer", "string"]}}, "[1, 2]", [1, 2]),
+        ({"type": "array", "items": {"type": ["integer", "string"]}}, "1, Preface", [1, "Preface"]),
+        ({"type": "object"}, "{3: Loomings}", {3: "Loomings"}),
+        ({"type": ["integer", "null"]}, "null", None),
+        ({"type": ["string", "null"]}, "500", "500"),  # a string key keeps its string
+    ],
+)
 def test_strings_convert_by_the_schema_type(node, text, expected):
     assert coerce(text, node, {}) == expected
 
 
 def test_nested_command_line_values_are_converted_and_bad_ones_refused():
     config = default_config()
-    config.update(pauses={**config["pauses"], "sentence": "500"}, synthesis={"threads": "2"}, keep_notes="true",
-                  books=[{"path": "a.epub", "drop_chapters": ["1", "Preface"], "toc_level": "2"}])
+    config.update(
+        pauses={**config["pauses"], "sentence": "500"},
+        synthesis={"threads": "2"},
+        keep_notes="true",
+        books=[{"path": "a.epub", "drop_chapters": ["1", "Preface"], "toc_level": "2"}],
+    )
     prepare_config(config)
     validate_config(config)
     assert config["pauses"]["sentence"] == 500 and config["synthesis"]["threads"] == 2
@@ -129,13 +146,18 @@ def test_nested_command_line_values_are_converted_and_bad_ones_refused():
 
 
 # --------------------------------------------------------------------------- unknown keys
-@pytest.mark.parametrize(("change", "message"), [
-    ({"enigne": "espeak"}, r"unknown config key `enigne` at the top level .* did you mean `engine`\?"),
-    ({"books": [{"path": "a.epub", "drop_chapter": [1]}]},
-     r"unknown config key `drop_chapter` in `books` entry 1 \(a.epub\); did you mean `drop_chapters`\?"),
-    ({"text": {"normalize": False}}, r"unknown config key `normalize` in `text`; did you mean `normalise`\?"),
-    ({"zzz": 1}, r"unknown config key `zzz` .* valid keys: .*engine"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"enigne": "espeak"}, r"unknown config key `enigne` at the top level .* did you mean `engine`\?"),
+        (
+            {"books": [{"path": "a.epub", "drop_chapter": [1]}]},
+            r"unknown config key `drop_chapter` in `books` entry 1 \(a.epub\); did you mean `drop_chapters`\?",
+        ),
+        ({"text": {"normalize": False}}, r"unknown config key `normalize` in `text`; did you mean `normalise`\?"),
+        ({"zzz": 1}, r"unknown config key `zzz` .* valid keys: .*engine"),
+    ],
+)
 def test_unknown_keys_name_the_nearest_valid_one(change, message):
     config = default_config()
     config.update(change)
@@ -159,8 +181,7 @@ def test_old_text_lexicon_still_works_with_a_deprecation_message(caplog):
 def test_views_merge_global_defaults_and_the_books_own_keys():
     config = prepare_config(default_config())
     config.update(engine="espeak", lexicon={"Cthulhu": "Kuh-thoo-loo"}, output={"format": "m4b", "bitrate": "64k"})
-    book = make_book("a.epub", "a", {"bitrate": "96k", "lexicon": {"Alice": "A-lice"}, "drop_chapters": [1]},
-                     config)
+    book = make_book("a.epub", "a", {"bitrate": "96k", "lexicon": {"Alice": "A-lice"}, "drop_chapters": [1]}, config)
     assert book.voice_settings.engine == "espeak" and not book.voice_settings.own
     assert book.output.bitrate == "96k" and book.pauses.sentence == 350
     assert book.text.lexicon == {"Cthulhu": "Kuh-thoo-loo"} and book.text.book_lexicon == {"Alice": "A-lice"}
@@ -214,9 +235,14 @@ def test_book_settings_reach_extraction_as_plain_data():
 # --------------------------------------------------------------------------- real Snakemake
 def test_command_line_nested_values_and_typos(tmp_path):
     """As a user types them: YAML and JSON spellings of nested keys, booleans, lists; then a typo."""
-    for values in ([f'books=["{SAMPLE_EPUB}"]', "pauses={sentence: 500}", "synthesis={threads: 2}", "keep_notes=true"],
-                   [f"books=[{{path: {SAMPLE_EPUB}, drop_chapters: [1, 2], toc_level: 1}}]",
-                    'pauses={"sentence": 500}', "engine_params={speed: 1.1}"]):
+    for values in (
+        [f'books=["{SAMPLE_EPUB}"]', "pauses={sentence: 500}", "synthesis={threads: 2}", "keep_notes=true"],
+        [
+            f"books=[{{path: {SAMPLE_EPUB}, drop_chapters: [1, 2], toc_level: 1}}]",
+            'pauses={"sentence": 500}',
+            "engine_params={speed: 1.1}",
+        ],
+    ):
         command = snakemake_command(tmp_path, "-n", "--config", *values)
         result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, env=snakemake_env())
         assert result.returncode == 0, (result.stdout + result.stderr)[-2000:]

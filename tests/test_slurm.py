@@ -92,8 +92,9 @@ def slurm_test_profile(tmp_path: Path) -> Path:
     # The test node: a few CPUs and two fake GPUs; keep the GPU request (gpu: 1) as it is.
     for rule in ("synthesize_chapter", "synthesize_part"):
         settings["set-resources"][rule].update(cpus_per_gpu=1, mem_mb=1000, runtime=20)
-    settings.update({"jobs": 4, "latency-wait": 5, "slurm-init-seconds-before-status-checks": 1,
-                     "slurm-keep-successful-logs": True})
+    settings.update(
+        {"jobs": 4, "latency-wait": 5, "slurm-init-seconds-before-status-checks": 1, "slurm-keep-successful-logs": True}
+    )
     if not accounting_works():
         settings["slurm-status-command"] = "squeue"
     path = tmp_path / "profile.yaml"
@@ -102,14 +103,16 @@ def slurm_test_profile(tmp_path: Path) -> Path:
 
 
 def scontrol_job(job_id: str) -> dict[str, str]:
-    out = subprocess.run(["scontrol", "show", "job", "--oneliner", job_id], capture_output=True, text=True,
-                         timeout=30).stdout
+    out = subprocess.run(
+        ["scontrol", "show", "job", "--oneliner", job_id], capture_output=True, text=True, timeout=30
+    ).stdout
     return dict(field.split("=", 1) for field in out.split() if "=" in field)
 
 
 def sacct_tres(job_id: str) -> str:
-    return subprocess.run(["sacct", "-X", "-n", "-P", "-j", job_id, "--format=AllocTRES"], capture_output=True,
-                          text=True, timeout=30).stdout
+    return subprocess.run(
+        ["sacct", "-X", "-n", "-P", "-j", job_id, "--format=AllocTRES"], capture_output=True, text=True, timeout=30
+    ).stdout
 
 
 def test_pipeline_through_slurm(tmp_path, shared_cache):
@@ -118,9 +121,14 @@ def test_pipeline_through_slurm(tmp_path, shared_cache):
     workdir = tmp_path / "work"
     workdir.mkdir()
     started = time.monotonic()
-    result = snakemake(workdir, "--workflow-profile", str(slurm_test_profile(tmp_path)),
-                       config={"books": [short_book_entry()], "cache_dir": str(shared_cache)}, timeout=1500,
-                       env=status_env(tmp_path))
+    result = snakemake(
+        workdir,
+        "--workflow-profile",
+        str(slurm_test_profile(tmp_path)),
+        config={"books": [short_book_entry()], "cache_dir": str(shared_cache)},
+        timeout=1500,
+        env=status_env(tmp_path),
+    )
     wall = time.monotonic() - started
     output = result.stdout + result.stderr
 
@@ -161,9 +169,11 @@ def test_pipeline_through_slurm(tmp_path, shared_cache):
 
 # ---- what SLURM would refuse: stopped before submitting, with the rule, the resource and the profile line -------
 
+
 def node_cpus() -> int:
-    out = subprocess.run(["sinfo", "-h", "-N", "-p", PARTITION, "-o", "%c"], capture_output=True, text=True,
-                         timeout=30).stdout.split()
+    out = subprocess.run(
+        ["sinfo", "-h", "-N", "-p", PARTITION, "-o", "%c"], capture_output=True, text=True, timeout=30
+    ).stdout.split()
     return max(int(value.rstrip("+")) for value in out)
 
 
@@ -176,8 +186,15 @@ def test_shipped_profile_on_small_nodes_says_which_line_to_edit(tmp_path):
     profile = write_profile(tmp_path, shipped_profile(tmp_path))
     workdir = tmp_path / "work"
     workdir.mkdir()
-    result = snakemake(workdir, "--workflow-profile", str(profile), config={"books": [short_book_entry()]},
-                       check=False, timeout=300, env=status_env(tmp_path))
+    result = snakemake(
+        workdir,
+        "--workflow-profile",
+        str(profile),
+        config={"books": [short_book_entry()]},
+        check=False,
+        timeout=300,
+        env=status_env(tmp_path),
+    )
     output = result.stdout + result.stderr
     assert result.returncode != 0
     message = next((line for line in output.splitlines() if line.startswith("SLURM would refuse")), "")
@@ -195,8 +212,15 @@ def test_memory_beyond_the_largest_node(tmp_path):
     settings["set-resources"]["synthesize_chapter"]["mem_mb"] = 10_000_000
     workdir = tmp_path / "work"
     workdir.mkdir()
-    result = snakemake(workdir, "--workflow-profile", str(write_profile(tmp_path, settings)),
-                       config={"books": [short_book_entry()]}, check=False, timeout=300, env=status_env(tmp_path))
+    result = snakemake(
+        workdir,
+        "--workflow-profile",
+        str(write_profile(tmp_path, settings)),
+        config={"books": [short_book_entry()]},
+        check=False,
+        timeout=300,
+        env=status_env(tmp_path),
+    )
     output = result.stdout + result.stderr
     assert result.returncode != 0
     assert "asks for 10000000 MB of memory per job" in output and "`mem_mb: 10000000`" in output, output[-3000:]

@@ -43,8 +43,7 @@ def ssh_config() -> Path:
     elif not cluster.executor_plugin_installed("cluster-generic"):
         why = "the cluster-generic executor plugin is not installed (make slurm)"
     else:
-        result = subprocess.run(["ssh", "-F", str(config), "ws1", "true"], capture_output=True, text=True,
-                                timeout=60)
+        result = subprocess.run(["ssh", "-F", str(config), "ws1", "true"], capture_output=True, text=True, timeout=60)
         if result.returncode != 0:
             why = f"`ssh -F {config} ws1 true` fails: {result.stderr.strip()}"
     if why:
@@ -63,13 +62,18 @@ def dead_config(tmp_path: Path, live: Path) -> Path:
 
 def env_for(tmp_path: Path, config: Path, hosts: str = HOSTS) -> dict:
     (tmp_path / "hosts").write_text(hosts)
-    return {**os.environ, "SNAKEBOOK_HOSTS": str(tmp_path / "hosts"), "SNAKEBOOK_SSH_CONFIG": str(config),
-            "SNAKEBOOK_SSH_TIMEOUT": "5"}
+    return {
+        **os.environ,
+        "SNAKEBOOK_HOSTS": str(tmp_path / "hosts"),
+        "SNAKEBOOK_SSH_CONFIG": str(config),
+        "SNAKEBOOK_SSH_TIMEOUT": "5",
+    }
 
 
 def script(name: str, *args: str, cwd: Path, env: dict) -> subprocess.CompletedProcess:
-    return subprocess.run(["bash", str(PROFILE / name), *args], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        ["bash", str(PROFILE / name), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def placements(folder: Path) -> list[dict]:
@@ -80,9 +84,17 @@ def placements(folder: Path) -> list[dict]:
         start = re.search(r"job placement: workstation=(\S+) host=\S+ ssh=(\S+) gpu_slot=(\S+) start=(\S+)", text)
         end = re.search(r"job end: workstation=\S+ gpu_slot=\S+ end=(\S+) exit=(\d+)", text)
         if start:
-            jobs.append({"log": log.name, "workstation": start[1], "ssh": start[2], "slot": start[3],
-                         "start": float(start[4]), "end": float(end[1]) if end else None,
-                         "exit": int(end[2]) if end else None})
+            jobs.append(
+                {
+                    "log": log.name,
+                    "workstation": start[1],
+                    "ssh": start[2],
+                    "slot": start[3],
+                    "start": float(start[4]),
+                    "end": float(end[1]) if end else None,
+                    "exit": int(end[2]) if end else None,
+                }
+            )
     return jobs
 
 
@@ -102,6 +114,7 @@ def assert_slots_distinct_and_released(jobs: list[dict]) -> None:
 
 # ---- the profile's scripts through real ssh (seconds) ------------------------------------------------------
 
+
 def fake_job(tmp_path: Path, name: str, body: str, gpus: int = 1) -> Path:
     path = tmp_path / f"{name}.sh"
     path.write_text(f'#!/bin/sh\n# properties = {{"rule": "{name}", "resources": {{"gpu": {gpus}}}}}\n{body}\n')
@@ -112,8 +125,12 @@ def test_submit_status_through_ssh(tmp_path, ssh_config):
     env = env_for(tmp_path, ssh_config)
     ids = []
     for number in range(4):  # 4 GPU jobs on 3 GPU slots: one waits for a slot to come free
-        job = fake_job(tmp_path, f"job{number}", 'echo "gpu=$CUDA_VISIBLE_DEVICES on $SNAKEBOOK_WORKSTATION"; '
-                       f'while [ ! -e {tmp_path}/go ]; do sleep 0.1; done')
+        job = fake_job(
+            tmp_path,
+            f"job{number}",
+            'echo "gpu=$CUDA_VISIBLE_DEVICES on $SNAKEBOOK_WORKSTATION"; '
+            f"while [ ! -e {tmp_path}/go ]; do sleep 0.1; done",
+        )
         result = script("submit.sh", str(job), cwd=tmp_path, env=env)
         assert result.returncode == 0, result.stderr
         assert re.fullmatch(r"ws[12]:job\d-\d+-\d+:\d+", result.stdout.strip()), result.stdout
@@ -121,8 +138,11 @@ def test_submit_status_through_ssh(tmp_path, ssh_config):
     assert [job_id.split(":")[0] for job_id in ids] == ["ws1", "ws2", "ws1", "ws1"]  # one turn per GPU
     assert all(script("status.sh", job_id, cwd=tmp_path, env=env).stdout.strip() == "running" for job_id in ids)
     (tmp_path / "go").touch()
-    wait_for(lambda: all(script("status.sh", job_id, cwd=tmp_path, env=env).stdout.strip() == "success"
-                         for job_id in ids), 120, "the four jobs to succeed")
+    wait_for(
+        lambda: all(script("status.sh", job_id, cwd=tmp_path, env=env).stdout.strip() == "success" for job_id in ids),
+        120,
+        "the four jobs to succeed",
+    )
     jobs = placements(tmp_path / ".snakemake" / "ssh")
     assert len(jobs) == 4
     assert all(re.fullmatch(r"127\.0\.0\.1,\d+,127\.0\.0\.1,\d+", job["ssh"]) for job in jobs), jobs
@@ -135,12 +155,20 @@ def test_failed_and_cancelled_jobs(tmp_path, ssh_config):
     failing = script("submit.sh", str(fake_job(tmp_path, "fails", "exit 3", gpus=0)), cwd=tmp_path, env=env)
     endless = script("submit.sh", str(fake_job(tmp_path, "endless", "sleep 600", gpus=0)), cwd=tmp_path, env=env)
     failing_id, endless_id = failing.stdout.strip(), endless.stdout.strip()
-    wait_for(lambda: script("status.sh", failing_id, cwd=tmp_path, env=env).stdout.strip() == "failed", 60,
-             "the failing job to be reported failed")
+    wait_for(
+        lambda: script("status.sh", failing_id, cwd=tmp_path, env=env).stdout.strip() == "failed",
+        60,
+        "the failing job to be reported failed",
+    )
     assert script("status.sh", endless_id, cwd=tmp_path, env=env).stdout.strip() == "running"
     assert script("cancel.sh", endless_id, cwd=tmp_path, env=env).returncode == 0
-    status = wait_for(lambda: (lambda r: r if r.stdout.strip() == "failed" else None)(
-        script("status.sh", endless_id, cwd=tmp_path, env=env)), 60, "the cancelled job to be reported failed")
+    status = wait_for(
+        lambda: (lambda r: r if r.stdout.strip() == "failed" else None)(
+            script("status.sh", endless_id, cwd=tmp_path, env=env)
+        ),
+        60,
+        "the cancelled job to be reported failed",
+    )
     assert "stopped without recording an exit code" in status.stderr
 
 
@@ -158,6 +186,7 @@ def test_unreachable_workstation_is_one_paragraph_in_seconds(tmp_path, ssh_confi
 
 # ---- the preflight: every workstation checked before any job is started ---------------------------------------
 
+
 def test_preflight_passes_for_working_workstations(tmp_path, ssh_config):
     (tmp_path / "hosts").write_text(HOSTS)
     cluster.check_workstations(tmp_path / "hosts", str(ROOT), sys.executable, str(ssh_config), timeout=5)
@@ -171,8 +200,9 @@ def test_preflight_names_the_problem(tmp_path, ssh_config, problem):
         config = dead_config(tmp_path, ssh_config)
     elif problem == "no key":
         config = tmp_path / "ssh_config_nokey"
-        config.write_text(re.sub(r"(?m)^(\s*IdentityFile)\s+\S+", rf"\1 {tmp_path}/missing-key",
-                                 ssh_config.read_text()))
+        config.write_text(
+            re.sub(r"(?m)^(\s*IdentityFile)\s+\S+", rf"\1 {tmp_path}/missing-key", ssh_config.read_text())
+        )
     elif problem == "no project":
         workdir = str(tmp_path / "not-installed-here")
     else:
@@ -180,10 +210,12 @@ def test_preflight_names_the_problem(tmp_path, ssh_config, problem):
     with pytest.raises(SnakebookError) as caught:
         cluster.check_workstations(hosts, workdir, sys.executable, str(config), timeout=5)
     message = str(caught.value)
-    expected = {"unreachable": "Workstation ws1 does not answer ssh within 5 s",
-                "no key": "Workstation ws1 refuses the login without a password",
-                "no project": "Workstation ws2 has no project folder",
-                "no hosts file": "hosts.example"}[problem]
+    expected = {
+        "unreachable": "Workstation ws1 does not answer ssh within 5 s",
+        "no key": "Workstation ws1 refuses the login without a password",
+        "no project": "Workstation ws2 has no project folder",
+        "no hosts file": "hosts.example",
+    }[problem]
     assert expected in message, message
     assert "\n\n" not in message and "Traceback" not in message
 
@@ -203,6 +235,7 @@ def test_wrapper_checks_the_workstations(tmp_path, ssh_config):
 
 # ---- the whole pipeline through profiles/ssh (minutes) ---------------------------------------------------------
 
+
 def ssh_profile(tmp_path: Path) -> Path:
     """profiles/ssh as shipped, with the script paths made absolute and quicker polling for the test."""
     settings = yaml.safe_load((PROFILE / "config.yaml").read_text())
@@ -217,11 +250,16 @@ def ssh_profile(tmp_path: Path) -> Path:
 def run_book(tmp_path: Path, env: dict, cache: Path, wait: bool = True):
     workdir = tmp_path / "work"
     workdir.mkdir(exist_ok=True)
-    command = snakemake_command(workdir, "--workflow-profile", str(ssh_profile(tmp_path)),
-                                config={"books": [short_book_entry()], "cache_dir": str(cache)})
+    command = snakemake_command(
+        workdir,
+        "--workflow-profile",
+        str(ssh_profile(tmp_path)),
+        config={"books": [short_book_entry()], "cache_dir": str(cache)},
+    )
     output = open(tmp_path / "snakemake.out", "a")
-    process = subprocess.Popen(command, cwd=workdir, env=snakemake_env(env), stdout=output,
-                               stderr=subprocess.STDOUT, start_new_session=True)
+    process = subprocess.Popen(
+        command, cwd=workdir, env=snakemake_env(env), stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+    )
     if wait:
         process.wait(timeout=1200)
     return process
@@ -246,8 +284,11 @@ def test_pipeline_through_ssh(tmp_path, ssh_config):
     logs = sorted((work / "results" / BOOK / "logs" / "synthesize").glob("*.log"))
     assert len(logs) == 3
     for log in logs:
-        line = re.search(r"job placement: host=\S+ workstation=(ws[12]) ssh=(127\.0\.0\.1,\S+) SLURM_JOB_ID=- "
-                         r"CUDA_VISIBLE_DEVICES=(\d)", log.read_text())
+        line = re.search(
+            r"job placement: host=\S+ workstation=(ws[12]) ssh=(127\.0\.0\.1,\S+) SLURM_JOB_ID=- "
+            r"CUDA_VISIBLE_DEVICES=(\d)",
+            log.read_text(),
+        )
         assert line, f"{log.name} did not run through ssh on a GPU slot:\n{log.read_text()[:1500]}"
     info = ffprobe(work / "results" / BOOK / f"{BOOK}.m4b")
     assert len(info["chapters"]) == 3 and float(info["format"]["duration"]) > 60
@@ -265,9 +306,15 @@ def test_lost_workstations_fail_clearly_then_rerun_resumes(tmp_path, ssh_config)
     process = run_book(tmp_path, env, cache, wait=False)
     out = tmp_path / "snakemake.out"
     try:
-        chapter_jobs = wait_for(lambda: re.findall(r"group job \S+ with external jobid '(ws\d):(\S+?):(\d+)'",
-                                                   out.read_text()) if len(list(cache.rglob("*.wav"))) >= 5 else None,
-                                600, "chapter jobs that have spoken a few sentences")
+        chapter_jobs = wait_for(
+            lambda: (
+                re.findall(r"group job \S+ with external jobid '(ws\d):(\S+?):(\d+)'", out.read_text())
+                if len(list(cache.rglob("*.wav"))) >= 5
+                else None
+            ),
+            600,
+            "chapter jobs that have spoken a few sentences",
+        )
         shutil.copy(dead_config(tmp_path, ssh_config), config_file)  # switched off: ssh refused
         for _, _, pid in chapter_jobs:  # ... and the jobs on them gone
             try:
@@ -291,8 +338,11 @@ def test_lost_workstations_fail_clearly_then_rerun_resumes(tmp_path, ssh_config)
     process = run_book(tmp_path, env, cache)
     output = out.read_text()
     assert process.returncode == 0, output[-5000:]
-    from_cache = [int(n) for log in (work / "results" / BOOK / "logs" / "synthesize").glob("*.log")
-                  for n in re.findall(r"\(\d+ synthesised, (\d+) from cache\)", log.read_text())[-1:]]
+    from_cache = [
+        int(n)
+        for log in (work / "results" / BOOK / "logs" / "synthesize").glob("*.log")
+        for n in re.findall(r"\(\d+ synthesised, (\d+) from cache\)", log.read_text())[-1:]
+    ]
     print(f"rerun: utterances from the cache per chapter {from_cache}")
     assert sum(from_cache) >= 3  # at least the sentences spoken before the workstations went away
     assert len(ffprobe(work / "results" / BOOK / f"{BOOK}.m4b")["chapters"]) == 3

@@ -87,9 +87,16 @@ def encode_entry(key: str, pcm: bytes, sample_rate: int) -> bytes:
     check = _checksum(key, fmt, pcm)
     body = (
         b"WAVE"
-        + b"fmt " + struct.pack("<I", len(fmt)) + fmt
-        + b"data" + struct.pack("<I", len(pcm)) + pcm + (b"\x00" if len(pcm) % 2 else b"")
-        + CHECK_CHUNK + struct.pack("<I", len(check)) + check
+        + b"fmt "
+        + struct.pack("<I", len(fmt))
+        + fmt
+        + b"data"
+        + struct.pack("<I", len(pcm))
+        + pcm
+        + (b"\x00" if len(pcm) % 2 else b"")
+        + CHECK_CHUNK
+        + struct.pack("<I", len(check))
+        + check
     )
     return b"RIFF" + struct.pack("<I", len(body)) + body
 
@@ -107,12 +114,12 @@ def decode_entry(key: str, blob: bytes) -> tuple[int, bytes]:
     chunks: dict[bytes, bytes] = {}
     offset = 12
     while offset + 8 <= len(blob):
-        name = blob[offset:offset + 4]
+        name = blob[offset : offset + 4]
         size = struct.unpack_from("<I", blob, offset + 4)[0]
         start = offset + 8
         if start + size > len(blob):
             raise DamagedEntry(f"chunk {name!r} runs past the end of the file")
-        chunks[name] = blob[start:start + size]
+        chunks[name] = blob[start : start + size]
         offset = start + size + (size % 2)
     if offset != len(blob):
         raise DamagedEntry("trailing bytes after the last chunk")
@@ -178,7 +185,10 @@ class AudioCache:
         try:
             now = os.stat(path)
             if (now.st_ino, now.st_dev, now.st_size, now.st_mtime_ns) == (
-                stat.st_ino, stat.st_dev, stat.st_size, stat.st_mtime_ns
+                stat.st_ino,
+                stat.st_dev,
+                stat.st_size,
+                stat.st_mtime_ns,
             ):
                 path.unlink()
         except OSError:
@@ -208,8 +218,10 @@ class AudioCache:
             with atomic_write(target, "wb", durable=self.fsync) as handle:
                 handle.write(data)
         except OSError as error:
-            raise SnakebookError(f"cannot write to the audio cache '{self.root}' ({error.strerror or error}); "
-                                 "free some space or set `cache_dir` to a writable folder.") from None
+            raise SnakebookError(
+                f"cannot write to the audio cache '{self.root}' ({error.strerror or error}); "
+                "free some space or set `cache_dir` to a writable folder."
+            ) from None
         return target
 
     # --- listing (for cache_admin) -------------------------------------------------

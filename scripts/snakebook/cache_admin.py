@@ -55,8 +55,10 @@ def read_live_set(results_dirs: list[str | Path]) -> LiveSet:
                 except FileNotFoundError:
                     continue  # a running job just renamed its .part
                 except (OSError, ValueError, KeyError, TypeError) as error:
-                    raise SnakebookError(f"cannot read the cache-key record {path} ({error}); "
-                                         "delete it (its chapter will be remade) or fix it, then retry.") from None
+                    raise SnakebookError(
+                        f"cannot read the cache-key record {path} ({error}); "
+                        "delete it (its chapter will be remade) or fix it, then retry."
+                    ) from None
                 live.manifests += 1
                 live.keys.update(keys)
                 book = path.parent.parent.name
@@ -107,8 +109,10 @@ def cache_stats(cache: AudioCache, live: LiveSet | None = None, verify: bool = F
         stats.temp_files += 1
         stats.temp_bytes += stat.st_size
     if live is not None:
-        stats.books = {name: {"chapters": v["chapters"], "keys": len(v["keys"]), "cached": len(v["keys"] & present)}
-                       for name, v in live.books.items()}
+        stats.books = {
+            name: {"chapters": v["chapters"], "keys": len(v["keys"]), "cached": len(v["keys"] & present)}
+            for name, v in live.books.items()
+        }
     return stats
 
 
@@ -122,8 +126,15 @@ class PruneResult:
     dry_run: bool = False
 
 
-def prune_cache(cache: AudioCache, live: LiveSet | None, *, min_age_s: float = 3600.0, dry_run: bool = False,
-                remove_damaged: bool = False, now: float | None = None) -> PruneResult:
+def prune_cache(
+    cache: AudioCache,
+    live: LiveSet | None,
+    *,
+    min_age_s: float = 3600.0,
+    dry_run: bool = False,
+    remove_damaged: bool = False,
+    now: float | None = None,
+) -> PruneResult:
     """Remove entries not in ``live`` (None: every entry) older than ``min_age_s``, and stale temp files."""
     now = time.time() if now is None else now
     result = PruneResult(dry_run=dry_run)
@@ -185,8 +196,10 @@ def _print_stats(stats: CacheStats) -> None:
     if stats.damaged is not None:
         print(f"  damaged entries: {stats.damaged}")
     if stats.books is not None:
-        print(f"  used by current books: {stats.live_entries} entries, {human_size(stats.live_bytes)} "
-              f"({stats.manifests} chapter records)")
+        print(
+            f"  used by current books: {stats.live_entries} entries, {human_size(stats.live_bytes)} "
+            f"({stats.manifests} chapter records)"
+        )
         print(f"  used by no current book: {stats.unused_entries} entries, {human_size(stats.unused_bytes)}")
         for name, book in stats.books.items():
             print(f"  {name}: {book['chapters']} chapters, {book['keys']} distinct sentences, {book['cached']} cached")
@@ -195,21 +208,34 @@ def _print_stats(stats: CacheStats) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m snakebook.cache_admin", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    for name, helptext in (("stats", "size, entries, and entries no current book uses"),
-                           ("prune", "delete entries no current book uses")):
+    for name, helptext in (
+        ("stats", "size, entries, and entries no current book uses"),
+        ("prune", "delete entries no current book uses"),
+    ):
         p = sub.add_parser(name, help=helptext)
-        p.add_argument("--cache", default=DEFAULT_CACHE_DIR, help="cache folder (config cache_dir); default %(default)s")
-        p.add_argument("--results", action="append", default=None,
-                       help="results folder of a workflow using this cache (repeatable); default: results")
+        p.add_argument(
+            "--cache", default=DEFAULT_CACHE_DIR, help="cache folder (config cache_dir); default %(default)s"
+        )
+        p.add_argument(
+            "--results",
+            action="append",
+            default=None,
+            help="results folder of a workflow using this cache (repeatable); default: results",
+        )
         p.add_argument("--json", action="store_true", help="print a JSON object instead of text")
     stats_parser = sub.choices["stats"]
     stats_parser.add_argument("--verify", action="store_true", help="read every entry and count damaged ones")
     prune_parser = sub.choices["prune"]
-    prune_parser.add_argument("--min-age", type=parse_age, default=3600.0,
-                              help="keep unused entries younger than this (90, 30s, 15m, 1h, 2d); default 1h")
+    prune_parser.add_argument(
+        "--min-age",
+        type=parse_age,
+        default=3600.0,
+        help="keep unused entries younger than this (90, 30s, 15m, 1h, 2d); default 1h",
+    )
     prune_parser.add_argument("--dry-run", action="store_true", help="only report what would be removed")
-    prune_parser.add_argument("--all", action="store_true",
-                              help="allow pruning when no book records are found (empties the cache)")
+    prune_parser.add_argument(
+        "--all", action="store_true", help="allow pruning when no book records are found (empties the cache)"
+    )
     prune_parser.add_argument("--damaged", action="store_true", help="also remove damaged entries books still use")
     args = parser.parse_args(argv)
     results = args.results or ["results"]
@@ -236,9 +262,11 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(asdict(result), indent=1))
     else:
         verb = "would remove" if result.dry_run else "removed"
-        print(f"{verb} {result.removed_entries} unused entries ({human_size(result.removed_bytes)}), "
-              f"{result.removed_temp} stale temporary files, {result.removed_damaged} damaged entries; "
-              f"kept {result.kept_young} unused entries younger than {args.min_age:g} s")
+        print(
+            f"{verb} {result.removed_entries} unused entries ({human_size(result.removed_bytes)}), "
+            f"{result.removed_temp} stale temporary files, {result.removed_damaged} damaged entries; "
+            f"kept {result.kept_young} unused entries younger than {args.min_age:g} s"
+        )
     return 0
 
 

@@ -142,6 +142,7 @@ def check_slurm(which: Which = shutil.which, run: Run = subprocess.run, timeout:
 
 # ---- SLURM: the profile's resources against the partition's nodes ----------------------------------------------
 
+
 @dataclass(frozen=True)
 class Node:
     name: str
@@ -173,17 +174,23 @@ def slurm_minutes(value: str) -> int | None:
 
 def partition_offer(partition: str, run: Run = subprocess.run) -> tuple[list[Node], int | None]:
     """The nodes of a partition (from sinfo) and its time limit in minutes (None: unlimited)."""
-    nodes_out = run(["sinfo", "-h", "-N", "-p", partition, "-o", "%N|%c|%m|%G"], capture_output=True, text=True,
-                    timeout=CONTROLLER_TIMEOUT_S).stdout
+    nodes_out = run(
+        ["sinfo", "-h", "-N", "-p", partition, "-o", "%N|%c|%m|%G"],
+        capture_output=True,
+        text=True,
+        timeout=CONTROLLER_TIMEOUT_S,
+    ).stdout
     nodes = {}
     for line in nodes_out.splitlines():
         fields = line.strip().split("|")
         if len(fields) == 4 and fields[1].rstrip("+").isdigit():
             memory = fields[2].rstrip("+")
-            nodes[fields[0]] = Node(fields[0], int(fields[1].rstrip("+")), int(memory) if memory.isdigit() else 0,
-                                    gres_gpus(fields[3]))
-    limit_out = run(["sinfo", "-h", "-p", partition, "-o", "%l"], capture_output=True, text=True,
-                    timeout=CONTROLLER_TIMEOUT_S).stdout.split()
+            nodes[fields[0]] = Node(
+                fields[0], int(fields[1].rstrip("+")), int(memory) if memory.isdigit() else 0, gres_gpus(fields[3])
+            )
+    limit_out = run(
+        ["sinfo", "-h", "-p", partition, "-o", "%l"], capture_output=True, text=True, timeout=CONTROLLER_TIMEOUT_S
+    ).stdout.split()
     return list(nodes.values()), slurm_minutes(limit_out[0]) if limit_out else None
 
 
@@ -218,9 +225,12 @@ def _setting(resource: str, resources: Mapping[str, Any]) -> str:
     return {"gpus": "gpu" if resources.get("gpu") else "gres", "mem_mb": "mem_mb", "runtime": "runtime"}[resource]
 
 
-def check_slurm_resources(rules: Mapping[str, Mapping[str, Any]], offer: Callable[[str], tuple[list[Node], int | None]],
-                          profile: str = "profiles/slurm/config.yaml",
-                          set_in_profile: Callable[[str, str], bool] = lambda rule, key: True) -> None:
+def check_slurm_resources(
+    rules: Mapping[str, Mapping[str, Any]],
+    offer: Callable[[str], tuple[list[Node], int | None]],
+    profile: str = "profiles/slurm/config.yaml",
+    set_in_profile: Callable[[str, str], bool] = lambda rule, key: True,
+) -> None:
     """Raise SnakebookError for the first rule whose jobs no node of its partition can take.
 
     ``rules``: rule name -> its resources (partition in ``slurm_partition``); ``offer(partition)``: the nodes and
@@ -242,8 +252,11 @@ def check_slurm_resources(rules: Mapping[str, Mapping[str, Any]], offer: Callabl
                 f"under `default-resources:` in {profile} (`sinfo -s` lists the partitions), then run again."
             )
         request = slurm_request(resources)
-        largest = {"gpus": max(n.gpus for n in nodes), "cpus": max(n.cpus for n in nodes),
-                   "mem_mb": max(n.mem_mb for n in nodes)}
+        largest = {
+            "gpus": max(n.gpus for n in nodes),
+            "cpus": max(n.cpus for n in nodes),
+            "mem_mb": max(n.mem_mb for n in nodes),
+        }
         if time_limit is not None:
             largest["runtime"] = time_limit
         units = {"gpus": "GPU(s)", "cpus": "CPUs", "mem_mb": "MB of memory", "runtime": "minutes of run time"}
@@ -253,19 +266,22 @@ def check_slurm_resources(rules: Mapping[str, Mapping[str, Any]], offer: Callabl
                 continue
             key = _setting(resource, resources)
             value = resources.get(key)
-            where = (f"under `set-resources: {rule}:`" if set_in_profile(rule, key) else "under `default-resources:`")
-            whose = "the partition's time limit is" if resource == "runtime" else \
-                f"the largest node of '{partition}' has"
+            where = f"under `set-resources: {rule}:`" if set_in_profile(rule, key) else "under `default-resources:`"
+            whose = (
+                "the partition's time limit is" if resource == "runtime" else f"the largest node of '{partition}' has"
+            )
             per_gpu = f" ({request['gpus']} GPU(s) x cpus_per_gpu {value})" if key == "cpus_per_gpu" else ""
             raise SnakebookError(
                 f"SLURM would refuse every {rule} job on partition '{partition}' (\"Requested node configuration is "
-                f"not available\"): the profile asks for {asked} {units[resource]}{per_gpu} per job, and {whose} "
+                f'not available"): the profile asks for {asked} {units[resource]}{per_gpu} per job, and {whose} '
                 f"{has}. Edit `{key}: {value}` {where} in {profile} (at most {has}"
                 f"{' / GPU' if key == 'cpus_per_gpu' and request['gpus'] > 1 else ''}), or choose a partition with "
                 f"bigger nodes (`sinfo -N -o '%P %N %c %m %G %l'` lists what each node offers), then run again."
             )
-        if not any(n.gpus >= request["gpus"] and n.cpus >= request["cpus"] and n.mem_mb >= request.get("mem_mb", 0)
-                   for n in nodes):
+        if not any(
+            n.gpus >= request["gpus"] and n.cpus >= request["cpus"] and n.mem_mb >= request.get("mem_mb", 0)
+            for n in nodes
+        ):
             raise SnakebookError(
                 f"SLURM would refuse every {rule} job on partition '{partition}': no single node offers "
                 f"{request['gpus']} GPU(s), {request['cpus']} CPUs and {request.get('mem_mb', 0)} MB together "
@@ -279,8 +295,11 @@ def workflow_profile_path(argv: Sequence[str] | None = None) -> str:
     argv = list(sys.argv if argv is None else argv)
     for i, arg in enumerate(argv):
         for flag in ("--workflow-profile", "--profile"):
-            value = arg.split("=", 1)[1] if arg.startswith(flag + "=") else (
-                argv[i + 1] if arg == flag and i + 1 < len(argv) else None)
+            value = (
+                arg.split("=", 1)[1]
+                if arg.startswith(flag + "=")
+                else (argv[i + 1] if arg == flag and i + 1 < len(argv) else None)
+            )
             if value:
                 path = Path(value)
                 return str(path / "config.yaml") if path.is_dir() else str(path)
@@ -311,6 +330,7 @@ def workflow_rule_resources(workflow: Any) -> tuple[dict[str, dict[str, Any]], C
 
 # ---- profiles/ssh: the workstations of the hosts file -----------------------------------------------------------
 
+
 def read_hosts(path: Path) -> list[tuple[str, int]]:
     """The `HOST GPUS` lines of a profiles/ssh hosts file."""
     hosts = []
@@ -328,8 +348,14 @@ echo snakebook-check: ok
 """
 
 
-def check_workstation(host: str, workdir: str, python: str, ssh_config: str | None = None,
-                      timeout: float = SSH_TIMEOUT_S, run: Run = subprocess.run) -> str | None:
+def check_workstation(
+    host: str,
+    workdir: str,
+    python: str,
+    ssh_config: str | None = None,
+    timeout: float = SSH_TIMEOUT_S,
+    run: Run = subprocess.run,
+) -> str | None:
     """None when the job scripts can run on ``host``; else a sentence saying why not and what to do."""
     script = REMOTE_CHECK.format(workdir=shlex.quote(workdir), python=shlex.quote(python))
     ssh = ["ssh", "-o", "BatchMode=yes", "-o", f"ConnectTimeout={timeout:g}", "-o", "LogLevel=ERROR"]
@@ -339,32 +365,50 @@ def check_workstation(host: str, workdir: str, python: str, ssh_config: str | No
     try:
         result = run(command, input=script, capture_output=True, text=True, timeout=timeout + 60)
     except subprocess.TimeoutExpired:
-        return (f"Workstation {host} accepted the connection but did not finish a short check within "
-                f"{timeout + 60:g} s; check its load and {shown}.")
+        return (
+            f"Workstation {host} accepted the connection but did not finish a short check within "
+            f"{timeout + 60:g} s; check its load and {shown}."
+        )
     answer = re.search(r"snakebook-check: (\S+)", result.stdout or "")
     if answer is None:
         error = " ".join((result.stderr or "").split()) or f"ssh exit code {result.returncode}"
         if "Permission denied" in error or "no such identity" in error:
-            return (f"Workstation {host} refuses the login without a password ({error}): snakebook connects with "
-                    f"BatchMode, so it needs a key that {host} accepts; set one up (`ssh-copy-id {host}`, or "
-                    f"IdentityFile in your ssh config) and check that {shown} asks for nothing.")
+            return (
+                f"Workstation {host} refuses the login without a password ({error}): snakebook connects with "
+                f"BatchMode, so it needs a key that {host} accepts; set one up (`ssh-copy-id {host}`, or "
+                f"IdentityFile in your ssh config) and check that {shown} asks for nothing."
+            )
         if "Host key verification failed" in error:
-            return (f"Workstation {host}'s host key is not known here ({error}); connect once by hand "
-                    f"(`ssh {host}`) to accept it, then run again.")
-        return (f"Workstation {host} does not answer ssh within {timeout:g} s ({error}); switch it on, fix the "
-                f"name or address in your ssh config, or remove it from the hosts file.")
-    missing = {"no-folder": f"has no project folder {workdir}",
-               "no-python": f"has no Python at {python} (the project's .venv)",
-               "no-packages": f"cannot import snakemake and snakebook with {python}"}
+            return (
+                f"Workstation {host}'s host key is not known here ({error}); connect once by hand "
+                f"(`ssh {host}`) to accept it, then run again."
+            )
+        return (
+            f"Workstation {host} does not answer ssh within {timeout:g} s ({error}); switch it on, fix the "
+            f"name or address in your ssh config, or remove it from the hosts file."
+        )
+    missing = {
+        "no-folder": f"has no project folder {workdir}",
+        "no-python": f"has no Python at {python} (the project's .venv)",
+        "no-packages": f"cannot import snakemake and snakebook with {python}",
+    }
     if answer.group(1) in missing:
-        return (f"Workstation {host} {missing[answer.group(1)]}: profiles/ssh runs each job in the same folder, "
-                f"with the same .venv, as on this machine, so install snakebook there at the same path "
-                f"(`make setup`, and `make slurm`) on a filesystem shared with this machine.")
+        return (
+            f"Workstation {host} {missing[answer.group(1)]}: profiles/ssh runs each job in the same folder, "
+            f"with the same .venv, as on this machine, so install snakebook there at the same path "
+            f"(`make setup`, and `make slurm`) on a filesystem shared with this machine."
+        )
     return None
 
 
-def check_workstations(hosts_file: Path, workdir: str, python: str, ssh_config: str | None = None,
-                       timeout: float = SSH_TIMEOUT_S, run: Run = subprocess.run) -> None:
+def check_workstations(
+    hosts_file: Path,
+    workdir: str,
+    python: str,
+    ssh_config: str | None = None,
+    timeout: float = SSH_TIMEOUT_S,
+    run: Run = subprocess.run,
+) -> None:
     """Check every workstation of a hosts file at once; raise one paragraph naming each one that cannot work."""
     if not hosts_file.is_file():
         raise SnakebookError(
@@ -376,12 +420,14 @@ def check_workstations(hosts_file: Path, workdir: str, python: str, ssh_config: 
     if not hosts:
         raise SnakebookError(f"{hosts_file} lists no workstation: add one `HOST GPUS` line per workstation.")
     with ThreadPoolExecutor(max_workers=min(8, len(hosts))) as pool:
-        problems = list(pool.map(lambda host: check_workstation(host[0], workdir, python, ssh_config,
-                                                                timeout, run), hosts))
+        problems = list(
+            pool.map(lambda host: check_workstation(host[0], workdir, python, ssh_config, timeout, run), hosts)
+        )
     problems = [problem for problem in problems if problem]
     if problems:
         raise SnakebookError(
-            f"Not every workstation in {hosts_file} can run jobs, so nothing was started: " + " ".join(problems)
+            f"Not every workstation in {hosts_file} can run jobs, so nothing was started: "
+            + " ".join(problems)
             + " Then run the same command again."
         )
 
@@ -397,8 +443,13 @@ def ssh_profile_hosts(submit_cmd: str | None, environ: Mapping[str, str] | None 
     return Path(env["SNAKEBOOK_HOSTS"]) if env.get("SNAKEBOOK_HOSTS") else script.parent / "hosts"
 
 
-def preflight(executor: str | None, which: Which = shutil.which, run: Run = subprocess.run,
-              installed: Callable[[str], bool] | None = None, workflow: Any = None) -> None:
+def preflight(
+    executor: str | None,
+    which: Which = shutil.which,
+    run: Run = subprocess.run,
+    installed: Callable[[str], bool] | None = None,
+    workflow: Any = None,
+) -> None:
     """Check what the executor needs before anything is submitted (see the module docstring)."""
     if not executor or executor in BUILTIN_EXECUTORS:
         return
@@ -407,14 +458,16 @@ def preflight(executor: str | None, which: Which = shutil.which, run: Run = subp
         check_slurm(which, run)
         if workflow is not None and which("sinfo"):
             rules, set_in_profile = workflow_rule_resources(workflow)
-            check_slurm_resources(rules, lambda partition: partition_offer(partition, run),
-                                  workflow_profile_path(), set_in_profile)
+            check_slurm_resources(
+                rules, lambda partition: partition_offer(partition, run), workflow_profile_path(), set_in_profile
+            )
     if executor == "cluster-generic" and workflow is not None:
         hosts = ssh_profile_hosts(getattr(workflow.executor_settings, "submit_cmd", None))
         if hosts is not None:
             timeout = float(os.environ.get("SNAKEBOOK_SSH_TIMEOUT") or SSH_TIMEOUT_S)
-            check_workstations(hosts, os.getcwd(), sys.executable, os.environ.get("SNAKEBOOK_SSH_CONFIG") or None,
-                               timeout, run)
+            check_workstations(
+                hosts, os.getcwd(), sys.executable, os.environ.get("SNAKEBOOK_SSH_CONFIG") or None, timeout, run
+            )
 
 
 def profile_file(profile: str | Path) -> Path:
@@ -447,8 +500,9 @@ def check_profile_workstations(profile: str | Path, run: Run = subprocess.run) -
     hosts = ssh_profile_hosts(str(profile_file(profile).parent / str(submit)))
     if hosts is not None:
         timeout = float(os.environ.get("SNAKEBOOK_SSH_TIMEOUT") or SSH_TIMEOUT_S)
-        check_workstations(hosts, os.getcwd(), sys.executable, os.environ.get("SNAKEBOOK_SSH_CONFIG") or None,
-                           timeout, run)
+        check_workstations(
+            hosts, os.getcwd(), sys.executable, os.environ.get("SNAKEBOOK_SSH_CONFIG") or None, timeout, run
+        )
 
 
 USAGE = """usage: run_on_cluster.py PROFILE [SNAKEMAKE OPTIONS...]

@@ -87,8 +87,13 @@ def dropped(text: str, reason: str) -> None:
 
 
 _MATTER = (
-    (re.compile(r"content|toc|inhoud|inhalt|sommaire|mati[eè]res|[íi]ndice|содержание|оглавление|المحتويات|فهرس|"
-                r"landmarks|navigation"), "contents"),
+    (
+        re.compile(
+            r"content|toc|inhoud|inhalt|sommaire|mati[eè]res|[íi]ndice|содержание|оглавление|المحتويات|فهرس|"
+            r"landmarks|navigation"
+        ),
+        "contents",
+    ),
     (re.compile(r"licen[cs]e|gutenberg|copyright|uncopyright|rights"), "licence"),
     (re.compile(r"cover|couverture"), "cover"),
     (re.compile(r"title|imprint|colophon|titre|titel|also by|about this"), "title page"),
@@ -108,10 +113,11 @@ def matter_reason(title: str) -> str:
 
 # ----------------------------------------------------------------------------------------------- alignment
 
+
 def _gram_index(tokens: list[str], size: int) -> dict[tuple, list[int]]:
     index: dict[tuple, list[int]] = defaultdict(list)
     for i in range(len(tokens) - size + 1):
-        index[tuple(tokens[i:i + size])].append(i)
+        index[tuple(tokens[i : i + size])].append(i)
     return index
 
 
@@ -119,7 +125,7 @@ def _next(index: dict, tokens: list[str], at: int, size: int, after: int) -> int
     """Distance from ``after`` to the next place (>= after) in the indexed sequence of tokens[at:at+size]."""
     if at + size > len(tokens):
         return -1
-    positions = index[size].get(tuple(tokens[at:at + size]), ())
+    positions = index[size].get(tuple(tokens[at : at + size]), ())
     k = bisect_left(positions, after)
     return positions[k] - after if k < len(positions) else -1
 
@@ -150,8 +156,11 @@ def align(source_tokens: list[str], target_tokens: list[str], max_gap: int | Non
         # two words agree again after a short step on one side or both.
         for step in range(1, 4):
             for di, dj in ((step, 0), (0, step), (step, step)):
-                if i + di < n and j + dj < m and \
-                        source_tokens[i + di:i + di + 2] == target_tokens[j + dj:j + dj + 2]:
+                if (
+                    i + di < n
+                    and j + dj < m
+                    and source_tokens[i + di : i + di + 2] == target_tokens[j + dj : j + dj + 2]
+                ):
                     best = (step, (i + di, j + dj))
                     break
             if best:
@@ -159,8 +168,10 @@ def align(source_tokens: list[str], target_tokens: list[str], max_gap: int | Non
         for lead in range(LOOKAHEAD):
             if best is not None and best[0] <= lead:
                 break
-            for index, tokens, at, other, swap in ((src_index, target_tokens, j + lead, i, False),
-                                                    (tgt_index, source_tokens, i + lead, j, True)):
+            for index, tokens, at, other, swap in (
+                (src_index, target_tokens, j + lead, i, False),
+                (tgt_index, source_tokens, i + lead, j, True),
+            ):
                 if at >= len(tokens):
                     continue
                 for size, penalty in ((ANCHOR, 0), (2, 3)):  # two-word anchors, close by, where words change densely
@@ -188,6 +199,7 @@ def align(source_tokens: list[str], target_tokens: list[str], max_gap: int | Non
 
 
 # -------------------------------------------------------------------------------------- extraction account
+
 
 @dataclass
 class Block:
@@ -257,7 +269,7 @@ def _reason_index(drops: list[tuple[str, str]]) -> tuple[dict[tuple, str], dict[
     tiny: dict[str, str] = {}
     for tokens, reason in sorted(((words(text), reason) for text, reason in drops), key=lambda d: len(d[0])):
         for i in range(len(tokens) - ANCHOR + 1):
-            grams.setdefault(tuple(tokens[i:i + ANCHOR]), reason)
+            grams.setdefault(tuple(tokens[i : i + ANCHOR]), reason)
         for token in tokens:
             singles.setdefault(token, reason)
             if len(tokens) < ANCHOR:
@@ -269,7 +281,7 @@ def _reasons(tokens: list[str], grams: dict, singles: dict, tiny: dict) -> list[
     """A reason for each word of an unmatched run: a reported drop covering it, else ``unexplained``."""
     out = [""] * len(tokens)
     for i in range(len(tokens) - ANCHOR + 1):
-        reason = grams.get(tuple(tokens[i:i + ANCHOR]))
+        reason = grams.get(tuple(tokens[i : i + ANCHOR]))
         if reason:
             for k in range(i, i + ANCHOR):
                 out[k] = out[k] or reason
@@ -447,7 +459,7 @@ def check_speech(chapter_text: str, speech_text: str, lexicon_words=()) -> list[
         if i >= 0 or _known_rule(word, lexicon_words, short_forms) or word in url_words:
             continue
         # Where the alignment lost its way (dense expansions): the word spoken between its neighbours counts.
-        if word in spoken[max(0, before[j] - 5):after[j] + 6]:
+        if word in spoken[max(0, before[j] - 5) : after[j] + 6]:
             continue
         out.append(Vanished(word, sentences[where[j]].strip()))
     return out

@@ -18,7 +18,9 @@ def rule_entry(log_path: str | None, book: str | None = None):
     if log_path:
         os.makedirs(os.path.dirname(log_path) or ".", exist_ok=True)
         handlers.append(logging.FileHandler(log_path, mode="w", encoding="utf-8"))
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", handlers=handlers, force=True)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", handlers=handlers, force=True
+    )
     try:
         yield logging.getLogger("snakebook")
     except SnakebookError as error:
@@ -35,7 +37,10 @@ def rule_entry(log_path: str | None, book: str | None = None):
             handler.stream.write(traceback.format_exc())
         logger.error(
             "ERROR %s: unexpected %s: %s (the traceback is in %s; set SNAKEBOOK_DEBUG=1 to print it here)",
-            book or "snakebook", type(error).__name__, error, log_path,
+            book or "snakebook",
+            type(error).__name__,
+            error,
+            log_path,
         )
         if os.environ.get("SNAKEBOOK_DEBUG"):
             traceback.print_exc()

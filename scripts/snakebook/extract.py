@@ -23,7 +23,10 @@ def apply_chapter_edits(book: Book, drop: list | None, rename: dict | None, book
     count = len(book.chapters)
     for key in list(drop) + list(rename):
         if str(key).isdigit() and not 1 <= int(key) <= count:
-            raise SnakebookError(f"chapter {key} named in drop_chapters/rename_chapters does not exist (the book has {count}).", book_name)
+            raise SnakebookError(
+                f"chapter {key} named in drop_chapters/rename_chapters does not exist (the book has {count}).",
+                book_name,
+            )
     kept = []
     for index, chapter in enumerate(book.chapters, start=1):
         if index in drop or str(index) in map(str, drop) or chapter.title in drop:
@@ -41,8 +44,14 @@ def _first_words(text: str, count: int = 12) -> str:
     return " ".join(plain_text(text).split()[:count])
 
 
-def write_extraction(book: Book, source: str, book_json: str | Path, chapters_dir: str | Path, tsv: str | Path,
-                     coverage_summary: dict | None = None) -> None:
+def write_extraction(
+    book: Book,
+    source: str,
+    book_json: str | Path,
+    chapters_dir: str | Path,
+    tsv: str | Path,
+    coverage_summary: dict | None = None,
+) -> None:
     chapters_dir = Path(chapters_dir)
     if chapters_dir.exists():
         shutil.rmtree(chapters_dir)
@@ -57,38 +66,52 @@ def write_extraction(book: Book, source: str, book_json: str | Path, chapters_di
         write_chapter(chapters_dir / f"{name}.txt", chapter.text)
         # What the synthesis of this chapter needs besides its text. A file of its own (not book.json)
         # so that an edit elsewhere in the book leaves this chapter's inputs unchanged.
-        write_json(chapters_dir / f"{name}.json",
-                   {"title": chapter.title, "language": book.language, "lexicon": book.lexicon})
-        records.append({"index": index, "id": name, "title": chapter.title, "file": str(chapters_dir / f"{name}.txt"),
-                        "chars": len(chapter.text)})
+        write_json(
+            chapters_dir / f"{name}.json", {"title": chapter.title, "language": book.language, "lexicon": book.lexicon}
+        )
+        records.append(
+            {
+                "index": index,
+                "id": name,
+                "title": chapter.title,
+                "file": str(chapters_dir / f"{name}.txt"),
+                "chars": len(chapter.text),
+            }
+        )
     with atomic_write(tsv) as handle:
         handle.write("index\ttitle\tcharacters\tfirst_words\n")
         for record, chapter in zip(records, book.chapters, strict=True):
             title = record["title"].replace("\t", " ")
             handle.write(f"{record['index']}\t{title}\t{record['chars']}\t{_first_words(chapter.text)}\n")
-    write_json(book_json, {
-        "source": str(source),
-        "title": book.title,
-        "authors": book.authors,
-        "language": book.language,
-        "publisher": book.publisher,
-        "date": book.date,
-        "description": book.description,
-        "identifiers": book.identifiers,
-        "subtitle": book.subtitle,
-        "series": book.series,
-        "series_index": book.series_index,
-        "cover": str(cover_path) if cover_path else None,
-        "lexicon": book.lexicon,
-        "chapters": records,
-        **({"coverage": coverage_summary} if coverage_summary else {}),
-    })
+    write_json(
+        book_json,
+        {
+            "source": str(source),
+            "title": book.title,
+            "authors": book.authors,
+            "language": book.language,
+            "publisher": book.publisher,
+            "date": book.date,
+            "description": book.description,
+            "identifiers": book.identifiers,
+            "subtitle": book.subtitle,
+            "series": book.series,
+            "series_index": book.series_index,
+            "cover": str(cover_path) if cover_path else None,
+            "lexicon": book.lexicon,
+            "chapters": records,
+            **({"coverage": coverage_summary} if coverage_summary else {}),
+        },
+    )
 
 
 def extract_book(source: str, settings: dict, book_json, chapters_dir, tsv, coverage_tsv=None) -> Book:
     name = settings.get("name") or Path(source).name
-    options = ReadOptions(toc_level=settings.get("toc_level"), keep_notes=bool(settings.get("keep_notes")),
-                          language=settings.get("language"))
+    options = ReadOptions(
+        toc_level=settings.get("toc_level"),
+        keep_notes=bool(settings.get("keep_notes")),
+        language=settings.get("language"),
+    )
     with coverage.recording() as recorder:
         book = read_book(source, options, name)
     if settings.get("title"):
@@ -101,17 +124,29 @@ def extract_book(source: str, settings: dict, book_json, chapters_dir, tsv, cove
     write_extraction(book, source, book_json, chapters_dir, tsv, coverage_summary=account.summary())
     if coverage_tsv:
         account.write_tsv(coverage_tsv)
-    log.info("%s: %d of %d words kept (%.1f %%); dropped: %s", name, account.kept_words, account.source_words,
-             account.percent_kept, account.dropped_by_reason() or "nothing")
+    log.info(
+        "%s: %d of %d words kept (%.1f %%); dropped: %s",
+        name,
+        account.kept_words,
+        account.source_words,
+        account.percent_kept,
+        account.dropped_by_reason() or "nothing",
+    )
     if account.unexplained:
-        log.warning("%s: %d words left out without a known reason (a reader bug?):\n%s", name,
-                    sum(b.words for b in account.unexplained), coverage.format_unexplained(account))
+        log.warning(
+            "%s: %d words left out without a known reason (a reader bug?):\n%s",
+            name,
+            sum(b.words for b in account.unexplained),
+            coverage.format_unexplained(account),
+        )
     return book
 
 
 def book_coverage(recorder: coverage.Recorder, before: list, book: Book) -> coverage.Coverage:
     """The word account of a read book; ``before``: (chapter, title, text) before drop_chapters/rename_chapters."""
     kept = {id(chapter): index for index, chapter in enumerate(book.chapters, start=1)}
-    chapters = [(chapter_file_name(kept[id(chapter)]) if id(chapter) in kept else "dropped: drop_chapters", title, text)
-                for chapter, title, text in before]
+    chapters = [
+        (chapter_file_name(kept[id(chapter)]) if id(chapter) in kept else "dropped: drop_chapters", title, text)
+        for chapter, title, text in before
+    ]
     return coverage.account(recorder, chapters)

@@ -105,7 +105,11 @@ def atomic_path(path: str | os.PathLike, *, durable: bool = False, exclusive: bo
 
 @contextmanager
 def atomic_write(
-    path: str | os.PathLike, mode: str = "w", *, durable: bool = False, encoding: str | None = "utf-8",
+    path: str | os.PathLike,
+    mode: str = "w",
+    *,
+    durable: bool = False,
+    encoding: str | None = "utf-8",
     exclusive: bool = False,
 ) -> Iterator[IO[Any]]:
     """Open a temporary file for writing; it replaces ``path`` only if the block succeeds."""

@@ -42,8 +42,7 @@ def library_books(folder: str | Path, recursive: bool = True) -> list[Path]:
     found = []
     for root, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found += [Path(root) / name for name in files
-                  if not name.startswith(".") and name.lower().endswith(suffixes)]
+        found += [Path(root) / name for name in files if not name.startswith(".") and name.lower().endswith(suffixes)]
         if not recursive:
             break
     if not found:
@@ -55,12 +54,20 @@ def library_books(folder: str | Path, recursive: bool = True) -> list[Path]:
 def sheet_schema() -> dict:
     """The JSON schema of one sheet row: the ``books`` entry's, with the id in column ``book``."""
     schema = load_schema()
-    entry = next(resolve(alt, schema) for alt in schema["properties"]["books"]["items"]["oneOf"]
-                 if resolve(alt, schema).get("type") == "object")
+    entry = next(
+        resolve(alt, schema)
+        for alt in schema["properties"]["books"]["items"]["oneOf"]
+        if resolve(alt, schema).get("type") == "object"
+    )
     properties = dict(entry["properties"])
     properties[SHEET_ID_COLUMN] = properties.pop("name")
-    return {"definitions": schema["definitions"], "type": "object", "properties": properties,
-            "required": ["path"], "additionalProperties": False}
+    return {
+        "definitions": schema["definitions"],
+        "type": "object",
+        "properties": properties,
+        "required": ["path"],
+        "additionalProperties": False,
+    }
 
 
 def read_sheet(path: str | Path) -> list[Entry]:
@@ -138,8 +145,10 @@ def book_table(config: dict, explicit_books: bool = True) -> dict[str, BookSetti
             raise SnakebookError(f"the ebook of {entry.origin} does not exist: '{entry.path}'.")
         key = _key(entry.path)
         if key in listed:
-            raise SnakebookError(f"the book '{entry.path}' is listed twice: in {listed[key].origin} and in "
-                                 f"{entry.origin}; keep one (a row or entry overrides a library book by its path).")
+            raise SnakebookError(
+                f"the book '{entry.path}' is listed twice: in {listed[key].origin} and in "
+                f"{entry.origin}; keep one (a row or entry overrides a library book by its path)."
+            )
         listed[key] = entry
         if key in library:
             library[key].values.update(entry.values)
@@ -150,7 +159,8 @@ def book_table(config: dict, explicit_books: bool = True) -> dict[str, BookSetti
     if not entries:
         raise SnakebookError(
             "no books to make: set `books` (a list of ebook paths), `library` (a folder) or `sheet` "
-            "(a book sheet such as config/books.tsv) in the config.")
+            "(a book sheet such as config/books.tsv) in the config."
+        )
 
     table: dict[str, BookSettings] = {}
     origins: dict[str, Entry] = {}
@@ -161,7 +171,8 @@ def book_table(config: dict, explicit_books: bool = True) -> dict[str, BookSetti
             raise SnakebookError(
                 f"two books would get the same id '{slug}': '{first.path}' ({first.origin}) and '{entry.path}' "
                 f"({entry.origin}); give one of them its own id (`name:` in a `books` entry, or the sheet's "
-                "`book` column).")
+                "`book` column)."
+            )
         values = {k: v for k, v in entry.values.items() if k in book_keys()}
         table[slug] = make_book(entry.path, slug, values, config)
         origins[slug] = entry

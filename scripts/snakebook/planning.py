@@ -47,16 +47,21 @@ def check_settings(book: BookSettings) -> None:
     Light: reads no model file and starts no process (engines whose parameters depend on the model, such as
     Coqui, are checked by the ``check_book`` job instead).
     """
-    for voice in [book.voice_settings, *(book.voice_settings.for_language(book.config.get("voices"), tag)
-                                         for tag in book.config.get("voices") or {})]:
+    for voice in [
+        book.voice_settings,
+        *(book.voice_settings.for_language(book.config.get("voices"), tag) for tag in book.config.get("voices") or {}),
+    ]:
         cls = engine_class(voice.engine)
         accepted = getattr(cls, "PARAMS", {})  # Coqui: a property (depends on the model), checked later
         if not isinstance(accepted, dict):
             continue
         for name in voice.engine_params:
             if name not in accepted:
-                raise SnakebookError(f"engine_params '{name}' is not a parameter of the {voice.engine} engine; it "
-                                     f"accepts: {', '.join(sorted(accepted)) or 'none'}.", book.name)
+                raise SnakebookError(
+                    f"engine_params '{name}' is not a parameter of the {voice.engine} engine; it "
+                    f"accepts: {', '.join(sorted(accepted)) or 'none'}.",
+                    book.name,
+                )
 
 
 def voice_plan(book: BookSettings, info: dict | None = None) -> dict:
@@ -68,8 +73,12 @@ def voice_plan(book: BookSettings, info: dict | None = None) -> dict:
     """
     language = book_language(book, info) if info else None
     voice = book.voice_for(language) if language else book.voice_settings
-    return {"voice": {k: getattr(voice, k) for k in voice.__dataclass_fields__}, "language": book.language,
-            "book_language": language, "voices": {} if language else dict(book.config.get("voices") or {})}
+    return {
+        "voice": {k: getattr(voice, k) for k in voice.__dataclass_fields__},
+        "language": book.language,
+        "book_language": language,
+        "voices": {} if language else dict(book.config.get("voices") or {}),
+    }
 
 
 def check_book(settings: BookSettings | dict, info: dict, book: str) -> dict:
@@ -87,10 +96,18 @@ def check_book(settings: BookSettings | dict, info: dict, book: str) -> dict:
     engine_settings = voice.engine_settings(language)
     engine = make_engine(engine_settings, book)
     engine.check(language)
-    return {"book": book, "language": language, "engine": engine_settings.engine, "model": engine_settings.model,
-            "voice": engine_settings.voice, "speaker": engine_settings.speaker,
-            "speaker_wav": engine_settings.speaker_wav, "device": engine_settings.device,
-            "engine_params": engine_settings.params, "sample_rate": engine.sample_rate}
+    return {
+        "book": book,
+        "language": language,
+        "engine": engine_settings.engine,
+        "model": engine_settings.model,
+        "voice": engine_settings.voice,
+        "speaker": engine_settings.speaker,
+        "speaker_wav": engine_settings.speaker_wav,
+        "device": engine_settings.device,
+        "engine_params": engine_settings.params,
+        "sample_rate": engine.sample_rate,
+    }
 
 
 plan_checks = check_book  # the old name

@@ -97,14 +97,24 @@ def measure(audio, sample_rate: int, text: str) -> Measures:
     lead = first * frame / sample_rate
     trail = max(0.0, duration - (last + 1) * frame / sample_rate)
     longest = run = 0
-    for value in voiced_frames[first:last + 1]:
+    for value in voiced_frames[first : last + 1]:
         run = 0 if value else run + 1
         longest = max(longest, run)
     voiced = float(voiced_frames.sum()) * frame / sample_rate
     rate = letters / voiced if voiced > 0 else 0.0
-    flatness = _flatness(samples[first * frame:(last + 1) * frame])
-    return Measures(round(duration, 3), letters, round(voiced, 3), round(rate, 2), round(lead, 3), round(trail, 3),
-                    round(longest * frame / sample_rate, 3), round(peak_dbfs, 2), round(clipped, 6), round(flatness, 4))
+    flatness = _flatness(samples[first * frame : (last + 1) * frame])
+    return Measures(
+        round(duration, 3),
+        letters,
+        round(voiced, 3),
+        round(rate, 2),
+        round(lead, 3),
+        round(trail, 3),
+        round(longest * frame / sample_rate, 3),
+        round(peak_dbfs, 2),
+        round(clipped, 6),
+        round(flatness, 4),
+    )
 
 
 def _flatness(samples: np.ndarray, size: int = 512) -> float:
@@ -127,25 +137,51 @@ def flags(m: Measures, settings: QaSettings, median_rate: float | None = None) -
         out.append(Flag("peak", ERROR, f"near-silent: peak {m.peak_dbfs:.1f} dBFS < {settings.min_peak_dbfs:g}"))
         return out  # the other measures of silence mean nothing
     if m.flatness > settings.max_flatness:
-        out.append(Flag("noise", ERROR, f"spectral flatness {m.flatness:.2f} > {settings.max_flatness:g}: "
-                                        "noise or babble, not speech"))
+        out.append(
+            Flag(
+                "noise",
+                ERROR,
+                f"spectral flatness {m.flatness:.2f} > {settings.max_flatness:g}: noise or babble, not speech",
+            )
+        )
     if m.clipped > settings.max_clipped:
         out.append(Flag("clipping", ERROR, f"{m.clipped:.2%} of samples at full scale"))
     if m.pause > settings.max_pause:
         out.append(Flag("pause", ERROR, f"{m.pause:.2f} s of silence inside (limit {settings.max_pause:g} s)"))
     if max(m.lead, m.trail) > settings.max_edge_silence:
-        out.append(Flag("edge_silence", ERROR, f"{m.lead:.2f} s silence before, {m.trail:.2f} s after "
-                                                f"(limit {settings.max_edge_silence:g} s)"))
+        out.append(
+            Flag(
+                "edge_silence",
+                ERROR,
+                f"{m.lead:.2f} s silence before, {m.trail:.2f} s after (limit {settings.max_edge_silence:g} s)",
+            )
+        )
     if m.letters >= settings.rate_min_letters:
         if m.rate < settings.min_rate:
-            out.append(Flag("rate", ERROR, f"{m.rate:.1f} letters/s: audio far too long for the text "
-                                           f"(limit {settings.min_rate:g})"))
+            out.append(
+                Flag(
+                    "rate",
+                    ERROR,
+                    f"{m.rate:.1f} letters/s: audio far too long for the text (limit {settings.min_rate:g})",
+                )
+            )
         elif m.rate > settings.max_rate:
-            out.append(Flag("rate", ERROR, f"{m.rate:.1f} letters/s: audio far too short for the text "
-                                           f"(limit {settings.max_rate:g})"))
+            out.append(
+                Flag(
+                    "rate",
+                    ERROR,
+                    f"{m.rate:.1f} letters/s: audio far too short for the text (limit {settings.max_rate:g})",
+                )
+            )
         elif median_rate and not (median_rate / settings.rate_ratio <= m.rate <= median_rate * settings.rate_ratio):
-            out.append(Flag("rate", WARNING, f"{m.rate:.1f} letters/s against the book's median "
-                                             f"{median_rate:.1f} (ratio limit {settings.rate_ratio:g})"))
+            out.append(
+                Flag(
+                    "rate",
+                    WARNING,
+                    f"{m.rate:.1f} letters/s against the book's median "
+                    f"{median_rate:.1f} (ratio limit {settings.rate_ratio:g})",
+                )
+            )
     return out
 
 
@@ -174,6 +210,7 @@ def fails(found: list[Flag], settings: QaSettings) -> bool:
 
 
 # ----------------------------------------------------------------------------------- per-chapter records
+
 
 @dataclass
 class UtteranceRecord:
@@ -209,8 +246,15 @@ def write_chapter_tsv(path, records: list[UtteranceRecord], vanished=()) -> None
     for record in records:
         writer.writerow(record.row())
     for item in vanished:
-        writer.writerow({"index": 0, "offset": "", "flags": f"warning words: '{item.word}' is not in what is spoken",
-                         "action": "vanished word", "text": item.sentence})
+        writer.writerow(
+            {
+                "index": 0,
+                "offset": "",
+                "flags": f"warning words: '{item.word}' is not in what is spoken",
+                "action": "vanished word",
+                "text": item.sentence,
+            }
+        )
     write_text(path, buffer.getvalue())
 
 
@@ -250,16 +294,34 @@ def book_report(chapters: list[tuple[str, str, float]], settings: QaSettings, ou
     for chapter, rows, length in loaded:
         for row in rows:
             if int(row["index"] or 0) <= 0:  # a vanished-word row
-                flagged.append({"chapter": chapter, "time": "", "utterance": "", "measure": "words",
-                                "severity": WARNING, "detail": row["flags"].removeprefix("warning words: "),
-                                "action": row["action"], "text": row["text"]})
+                flagged.append(
+                    {
+                        "chapter": chapter,
+                        "time": "",
+                        "utterance": "",
+                        "measure": "words",
+                        "severity": WARNING,
+                        "detail": row["flags"].removeprefix("warning words: "),
+                        "action": row["action"],
+                        "text": row["text"],
+                    }
+                )
                 continue
             found = flags(_measures(row), settings, median)
             for flag in found:
                 action = row["action"] or ("flagged" if flag.severity == ERROR else "warned")
-                flagged.append({"chapter": chapter, "time": _clock(start + float(row["offset"])),
-                                "utterance": row["index"], "measure": flag.measure, "severity": flag.severity,
-                                "detail": flag.detail, "action": action, "text": row["text"]})
+                flagged.append(
+                    {
+                        "chapter": chapter,
+                        "time": _clock(start + float(row["offset"])),
+                        "utterance": row["index"],
+                        "measure": flag.measure,
+                        "severity": flag.severity,
+                        "detail": flag.detail,
+                        "action": action,
+                        "text": row["text"],
+                    }
+                )
         start += length
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, BOOK_COLUMNS, delimiter="\t", lineterminator="\n")
@@ -277,6 +339,7 @@ def wav_seconds(path) -> float:
 
 
 # ------------------------------------------------------------------------------------- during synthesis
+
 
 class ChapterQa:
     """What :func:`snakebook.synth.synthesize_chapter` calls: takes (with retries), measures, the chapter file."""
@@ -311,9 +374,14 @@ class ChapterQa:
             reseed(zlib.crc32(text.encode("utf-8")) + attempt)
             take = engine.synthesize(text)
             takes.append((take, flags(measure(take, self.rate, text), self.settings, self._median())))
-            self.log.info("%s %s: retry %d of a flagged utterance (%s): %s", self.book, self.chapter, attempt,
-                          "; ".join(f.detail for f in takes[-2][1]), "now clean" if not takes[-1][1] else
-                          "; ".join(f.detail for f in takes[-1][1]))
+            self.log.info(
+                "%s %s: retry %d of a flagged utterance (%s): %s",
+                self.book,
+                self.chapter,
+                attempt,
+                "; ".join(f.detail for f in takes[-2][1]),
+                "now clean" if not takes[-1][1] else "; ".join(f.detail for f in takes[-1][1]),
+            )
             if not takes[-1][1]:
                 break
         kept = best_take(takes)
@@ -327,8 +395,11 @@ class ChapterQa:
         if not self.settings.enabled:
             return
         takes, action = self.takes.get(text, (1, ""))
-        self.records.append(UtteranceRecord(len(self.records) + 1, offset_seconds, takes,
-                                            measure(pcm, self.rate, text), text, action=action))
+        self.records.append(
+            UtteranceRecord(
+                len(self.records) + 1, offset_seconds, takes, measure(pcm, self.rate, text), text, action=action
+            )
+        )
 
     def finish(self, qa_tsv, chapter_text: str, speech: str, lexicon_words=()) -> None:
         """Flag, check the words, write ``qa/NNN.tsv``, log; fail the chapter when ``qa.fail_on`` says so."""
@@ -347,11 +418,23 @@ class ChapterQa:
         if qa_tsv:
             write_chapter_tsv(qa_tsv, self.records, vanished)
         for record in flagged[:20]:
-            self.log.warning("%s %s: QA utterance %d at %.2f s (%s): %s", self.book, self.chapter, record.index,
-                             record.offset, "; ".join(f.detail for f in record.flags), record.text[:100])
+            self.log.warning(
+                "%s %s: QA utterance %d at %.2f s (%s): %s",
+                self.book,
+                self.chapter,
+                record.index,
+                record.offset,
+                "; ".join(f.detail for f in record.flags),
+                record.text[:100],
+            )
         for item in vanished[:20]:
-            self.log.warning("%s %s: the word '%s' is not in what is spoken: %s", self.book, self.chapter,
-                             item.word, item.sentence[:160])
+            self.log.warning(
+                "%s %s: the word '%s' is not in what is spoken: %s",
+                self.book,
+                self.chapter,
+                item.word,
+                item.sentence[:160],
+            )
         failing = [r for r in flagged if fails(r.flags, self.settings)]
         if failing:
             first = failing[0]
@@ -359,7 +442,9 @@ class ChapterQa:
                 f"chapter {self.chapter}: {len(failing)} utterance(s) fail the audio checks (qa.fail_on: "
                 f"{self.settings.fail_on}); the first, at {first.offset:.2f} s, '{first.text[:80]}': "
                 f"{'; '.join(f.detail for f in first.flags)}. See {qa_tsv or 'the log'}; tune the qa: limits "
-                "or set qa.fail_on: never to only warn.", self.book)
+                "or set qa.fail_on: never to only warn.",
+                self.book,
+            )
 
 
 def lexicon_words(settings: dict, book_lexicon=None) -> list[str]:
@@ -385,6 +470,7 @@ def qa_report(tables, wavs, config: dict | None, out_tsv, book_name: str | None 
     counts: dict[str, int] = {}
     for row in flagged:
         counts[f"{row['severity']} {row['measure']}"] = counts.get(f"{row['severity']} {row['measure']}", 0) + 1
-    logging.getLogger("snakebook").info("%s: %d flags in %d chapters: %s", book_name, len(flagged), len(chapters),
-                                        counts or "none")
+    logging.getLogger("snakebook").info(
+        "%s: %d flags in %d chapters: %s", book_name, len(flagged), len(chapters), counts or "none"
+    )
     return flagged

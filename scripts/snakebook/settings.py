@@ -37,8 +37,9 @@ SCHEMA_PATH = Path(__file__).resolve().parents[2] / "config" / "schema.yaml"
 def key(default: Any, doc: str, *, view: str, scope: str = "both") -> Any:
     """One settings field: its default, what it does, the typed view it belongs to, where it may be set."""
     if isinstance(default, (list, dict)):
-        return field(default_factory=lambda: copy.deepcopy(default), metadata={"doc": doc, "view": view,
-                                                                                "scope": scope})
+        return field(
+            default_factory=lambda: copy.deepcopy(default), metadata={"doc": doc, "view": view, "scope": scope}
+        )
     return field(default=default, metadata={"doc": doc, "view": view, "scope": scope})
 
 
@@ -127,8 +128,13 @@ class QaSettings:
     max_flatness: float = 0.3  # spectral flatness above this is noise or babble, not speech
 
 
-SECTIONS: dict[str, type] = {"pauses": PauseSettings, "text": TextSettings, "output": OutputSettings,
-                             "synthesis": SynthesisSettings, "qa": QaSettings}
+SECTIONS: dict[str, type] = {
+    "pauses": PauseSettings,
+    "text": TextSettings,
+    "output": OutputSettings,
+    "synthesis": SynthesisSettings,
+    "qa": QaSettings,
+}
 
 VOICE_KEYS = ("engine", "model", "voice", "speaker", "speaker_wav", "device", "engine_params")
 
@@ -160,9 +166,16 @@ class VoiceSettings:
     def engine_settings(self, language: str | None = None):
         from .engines.base import EngineSettings
 
-        return EngineSettings(engine=self.engine, model=self.model, voice=self.voice, speaker=self.speaker,
-                              speaker_wav=list(self.speaker_wav), language=language or self.language,
-                              device=self.device, params=dict(self.engine_params))
+        return EngineSettings(
+            engine=self.engine,
+            model=self.model,
+            voice=self.voice,
+            speaker=self.speaker,
+            speaker_wav=list(self.speaker_wav),
+            language=language or self.language,
+            device=self.device,
+            params=dict(self.engine_params),
+        )
 
     def for_language(self, voices: dict | None, language: str | None) -> VoiceSettings:
         """The voice for a book in ``language``: its own if it chose one, else ``voices[language]``
@@ -204,8 +217,7 @@ class BookSettings:
     """Everything one book is made with. Per-book keys are fields; global sections are read through views."""
 
     path: str = key("", "the ebook file", view="book", scope="book")
-    name: str = key("", "the book's id: results/{name}/ (default: a slug of the file name)", view="book",
-                    scope="book")
+    name: str = key("", "the book's id: results/{name}/ (default: a slug of the file name)", view="book", scope="book")
     # voice
     engine: str = key("piper", "TTS engine: piper, coqui, espeak", view="voice")
     model: str | None = key(None, "engine model (Piper .onnx, Coqui model folder or name)", view="voice")
@@ -216,23 +228,22 @@ class BookSettings:
     device: str = key("cpu", "cpu, cuda or auto", view="voice")
     engine_params: dict = key({}, "engine parameters (speed, length_scale, temperature, ...)", view="voice")
     # text
-    lexicon: dict | str | list | None = key(None, "pronunciations: a mapping or YAML/JSON/TSV/PLS file(s)",
-                                            view="text")
+    lexicon: dict | str | list | None = key(None, "pronunciations: a mapping or YAML/JSON/TSV/PLS file(s)", view="text")
     # extraction
     toc_level: int | None = key(None, "table-of-contents depth that makes chapters", view="extract")
     keep_notes: bool = key(False, "read footnote/endnote sections aloud", view="extract")
     title: str | None = key(None, "override the book's title", view="extract", scope="book")
     authors: list | str | None = key(None, "override the book's authors", view="extract", scope="book")
-    drop_chapters: list = key([], "chapters to leave out (1-based index or exact title)", view="extract",
-                              scope="book")
+    drop_chapters: list = key([], "chapters to leave out (1-based index or exact title)", view="extract", scope="book")
     rename_chapters: dict = key({}, "index or title -> new chapter title", view="extract", scope="book")
     # output
-    bitrate: str | None = key(None, "AAC bitrate of this book (default: output.bitrate)", view="output",
-                              scope="book")
-    formats: list | None = key(None, "this book's output formats (default: output.formats)", view="output",
-                               scope="book")
-    cover: str | None = key(None, "cover image path, or none; default: the ebook's (checked), else generated",
-                            view="output")
+    bitrate: str | None = key(None, "AAC bitrate of this book (default: output.bitrate)", view="output", scope="book")
+    formats: list | None = key(
+        None, "this book's output formats (default: output.formats)", view="output", scope="book"
+    )
+    cover: str | None = key(
+        None, "cover image path, or none; default: the ebook's (checked), else generated", view="output"
+    )
     # tags of the audiobook (default: what the ebook says; the narrator: the voice)
     subtitle: str | None = key(None, "override the subtitle", view="tags", scope="book")
     narrator: str | None = key(None, "the narrator tag (default: the voice)", view="tags", scope="book")
@@ -247,10 +258,17 @@ class BookSettings:
     @property
     def voice_settings(self) -> VoiceSettings:  # (`voice` is the per-book key)
         wav = self.speaker_wav or []
-        return VoiceSettings(engine=self.engine, model=self.model, voice=self.voice, speaker=self.speaker,
-                             speaker_wav=[wav] if isinstance(wav, str) else list(wav), language=self.language,
-                             device=self.device, engine_params=dict(self.engine_params or {}),
-                             own=bool(self.chosen & {"engine", "model", "voice", "speaker", "speaker_wav"}))
+        return VoiceSettings(
+            engine=self.engine,
+            model=self.model,
+            voice=self.voice,
+            speaker=self.speaker,
+            speaker_wav=[wav] if isinstance(wav, str) else list(wav),
+            language=self.language,
+            device=self.device,
+            engine_params=dict(self.engine_params or {}),
+            own=bool(self.chosen & {"engine", "model", "voice", "speaker", "speaker_wav"}),
+        )
 
     def voice_for(self, language: str | None) -> VoiceSettings:
         """The voice that speaks this book when its language is ``language`` (see ``voices:``)."""
@@ -272,8 +290,11 @@ class BookSettings:
     @property
     def tag_overrides(self) -> dict:
         """The audiobook tags this book's entry sets (snakebook.audio.booktags.OVERRIDE_KEYS)."""
-        return {k: getattr(self, k) for k in ("title", "subtitle", "authors", "narrator", "series", "series_part",
-                                             "isbn") if getattr(self, k) not in (None, "", [])}
+        return {
+            k: getattr(self, k)
+            for k in ("title", "subtitle", "authors", "narrator", "series", "series_part", "isbn")
+            if getattr(self, k) not in (None, "", [])
+        }
 
     @property
     def synthesis(self) -> SynthesisSettings:
@@ -307,9 +328,13 @@ class BookSettings:
 
 def book_keys(scope: str | None = None) -> list[str]:
     """The keys a book entry may set (scope "book" or "both"); ``scope="both"``: those also set globally."""
-    return [f.name for f in fields(BookSettings)
-            if not f.metadata.get("internal") and f.name not in ("path", "name")
-            and (scope is None or f.metadata["scope"] == scope)]
+    return [
+        f.name
+        for f in fields(BookSettings)
+        if not f.metadata.get("internal")
+        and f.name not in ("path", "name")
+        and (scope is None or f.metadata["scope"] == scope)
+    ]
 
 
 def make_book(path: str, name: str, entry: dict, config: dict) -> BookSettings:
@@ -317,9 +342,9 @@ def make_book(path: str, name: str, entry: dict, config: dict) -> BookSettings:
     values = {k: copy.deepcopy(config[k]) for k in book_keys("both") if config.get(k) is not None}
     values.update({k: copy.deepcopy(v) for k, v in entry.items() if k in book_keys() and v is not None})
     sections = {k: v for k, v in config.items() if k not in ("books",)}
-    return BookSettings(path=str(path), name=name, config=sections, chosen=frozenset(k for k in entry
-                                                                                     if entry[k] is not None),
-                        **values)
+    return BookSettings(
+        path=str(path), name=name, config=sections, chosen=frozenset(k for k in entry if entry[k] is not None), **values
+    )
 
 
 # --------------------------------------------------------------------------- schema-driven checks
@@ -346,8 +371,15 @@ def _types(node: dict) -> list[str]:
     return [kind] if isinstance(kind, str) else list(kind)
 
 
-_PY_TYPES = {"integer": int, "number": (int, float), "boolean": bool, "array": list, "object": dict,
-             "null": type(None), "string": str}
+_PY_TYPES = {
+    "integer": int,
+    "number": (int, float),
+    "boolean": bool,
+    "array": list,
+    "object": dict,
+    "null": type(None),
+    "string": str,
+}
 
 
 def _is_type(value: Any, kind: str) -> bool:
@@ -366,7 +398,8 @@ def coerce(value: Any, node: dict, schema: dict) -> Any:
     for alternative in node.get("oneOf", []) + node.get("anyOf", []):
         alternative = resolve(alternative, schema)
         if any(_is_type(value, kind) for kind in _types(alternative)) or (
-                isinstance(value, str) and "string" not in _types(alternative)):
+            isinstance(value, str) and "string" not in _types(alternative)
+        ):
             converted = coerce(value, alternative, schema)
             if any(_is_type(converted, kind) for kind in _types(alternative)):
                 return converted
@@ -436,8 +469,12 @@ def check_keys(config: dict, schema: dict) -> None:
         if name not in properties:
             raise unknown_key_error(name, "at the top level of the config", properties)
         node = resolve(properties[name], schema)
-        if isinstance(value, dict) and node.get("properties") and node.get("additionalProperties") is False \
-                and not node.get("patternProperties"):
+        if (
+            isinstance(value, dict)
+            and node.get("properties")
+            and node.get("additionalProperties") is False
+            and not node.get("patternProperties")
+        ):
             for sub in value:
                 if sub not in node["properties"]:
                     raise unknown_key_error(sub, f"in `{name}`", node["properties"])
@@ -447,7 +484,8 @@ def check_keys(config: dict, schema: dict) -> None:
             for name in entry:
                 if name not in valid:
                     raise unknown_key_error(
-                        name, f"in `books` entry {index} ({entry.get('path') or entry.get('name') or '?'})", valid)
+                        name, f"in `books` entry {index} ({entry.get('path') or entry.get('name') or '?'})", valid
+                    )
 
 
 def apply_deprecations(config: dict) -> None:
@@ -456,8 +494,10 @@ def apply_deprecations(config: dict) -> None:
     if isinstance(text, dict) and "lexicon" in text:
         old = text.pop("lexicon")
         if old:
-            log.warning("config key `text.lexicon` is deprecated; use the top-level `lexicon` key instead "
-                        "(a book's `lexicon` adds to it).")
+            log.warning(
+                "config key `text.lexicon` is deprecated; use the top-level `lexicon` key instead "
+                "(a book's `lexicon` adds to it)."
+            )
             if config.get("lexicon"):
                 raise SnakebookError("both `lexicon` and the deprecated `text.lexicon` are set; keep only `lexicon`.")
             config["lexicon"] = old

@@ -72,7 +72,11 @@ def plan_chapter(chapter_text_path, title, settings: dict, *, language, book_nam
     text = read_chapter(chapter_text_path)
     pauses = Pauses.from_config(settings.get("pauses"))
     lead_ms, utterances = plan_utterances(
-        title, text, language=language, max_chars=engine.max_chars(language), pauses=pauses,
+        title,
+        text,
+        language=language,
+        max_chars=engine.max_chars(language),
+        pauses=pauses,
         prepare=prepare_text_function(
             language, settings, phonemes=engine.accepts_phonemes, book_lexicon=book_lexicon, book_name=book_name
         ),
@@ -96,8 +100,9 @@ def synthesize_chapter(
     cues_tsv: str | Path | None = None,
     qa_tsv: str | Path | None = None,
 ) -> SynthesisReport:
-    engine, lead_ms, utterances = plan_chapter(chapter_text_path, title, settings, language=language,
-                                               book_name=book_name, book_lexicon=book_lexicon)
+    engine, lead_ms, utterances = plan_chapter(
+        chapter_text_path, title, settings, language=language, book_name=book_name, book_lexicon=book_lexicon
+    )
     speech = "".join(u.text.replace("\n", " ") + "\n" for u in utterances)  # speech/NNN.txt, after the WAV
 
     cache = AudioCache(cache_dir)
@@ -126,8 +131,14 @@ def synthesize_chapter(
                     started = time.perf_counter()
                     engine.ensure_loaded(threads=threads, device=settings.get("device"))
                     report.load_seconds = time.perf_counter() - started
-                    log.info("%s: loaded %s in %.2f s; %d of %d utterances to synthesise", book_name,
-                             engine.name, report.load_seconds, max(to_make, 1), len(utterances))
+                    log.info(
+                        "%s: loaded %s in %.2f s; %d of %d utterances to synthesise",
+                        book_name,
+                        engine.name,
+                        report.load_seconds,
+                        max(to_make, 1),
+                        len(utterances),
+                    )
                     synth_started = time.perf_counter()
                 spoken = time.perf_counter()
                 cache.put(key, chapter_qa.synthesize(engine, utterance.text), rate)  # retries flagged takes
@@ -135,15 +146,18 @@ def synthesize_chapter(
                 report.synthesized += 1
                 pcm = cache.get_pcm(key, rate)
                 if pcm is None:
-                    raise SnakebookError(f"the audio cache '{cache.root}' does not keep what is written to it "
-                                         f"(entry {key} unreadable right after writing); check that filesystem.",
-                                         book_name)
+                    raise SnakebookError(
+                        f"the audio cache '{cache.root}' does not keep what is written to it "
+                        f"(entry {key} unreadable right after writing); check that filesystem.",
+                        book_name,
+                    )
             chapter_qa.record(writer.frames / rate, pcm, utterance.text)
             cues.append((writer.frames, writer.frames + len(pcm) // 2, utterance.source))
             writer.write_pcm(pcm)
             writer.write_silence(utterance.pause_after_ms)
-            progress.utterance_done(len(pcm) / 2 / rate, synthesised=engine_seconds is not None,
-                                    engine_seconds=engine_seconds or 0.0)
+            progress.utterance_done(
+                len(pcm) / 2 / rate, synthesised=engine_seconds is not None, engine_seconds=engine_seconds or 0.0
+            )
         writer.commit()
     except BaseException:
         writer.abort()
@@ -160,8 +174,13 @@ def synthesize_chapter(
     manifest.commit(report)
     log.info(
         "%s: %d utterances (%d synthesised, %d from cache), %d characters, %.1f s of audio, synthesis %.2f s",
-        book_name, report.utterances, report.synthesized, report.cached, report.characters,
-        report.audio_seconds, report.synth_seconds,
+        book_name,
+        report.utterances,
+        report.synthesized,
+        report.cached,
+        report.characters,
+        report.audio_seconds,
+        report.synth_seconds,
     )
     return report
 
@@ -215,7 +234,11 @@ class KeysManifest:
             return
         self.record.update(utterances=report.utterances, synthesised=report.synthesized, from_cache=report.cached)
         # What the run summary and the report show (snakebook.summary): size, speed, audio length.
-        self.record.update(characters=report.characters, audio_seconds=round(report.audio_seconds, 3),
-                           synth_seconds=round(report.synth_seconds, 3), load_seconds=round(report.load_seconds, 3))
+        self.record.update(
+            characters=report.characters,
+            audio_seconds=round(report.audio_seconds, 3),
+            synth_seconds=round(report.synth_seconds, 3),
+            load_seconds=round(report.load_seconds, 3),
+        )
         self._write(self.path)
         self.part.unlink(missing_ok=True)

@@ -115,9 +115,20 @@ def measure(name: str, workdir: Path, threads: int, sentences: int) -> dict:
     chars = sum(len(t) for t in texts)
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return {"engine": name, "load_s": load, "utterances": len(texts), "chars": chars, "synth_s": synth,
-            "audio_s": audio, "chars_per_s": chars / synth, "rtf": synth / audio, "peak_mb": own,
-            "child_peak_mb": children, "rss_before_load_mb": rss_before / 1024, "threads": threads}
+    return {
+        "engine": name,
+        "load_s": load,
+        "utterances": len(texts),
+        "chars": chars,
+        "synth_s": synth,
+        "audio_s": audio,
+        "chars_per_s": chars / synth,
+        "rtf": synth / audio,
+        "peak_mb": own,
+        "child_peak_mb": children,
+        "rss_before_load_mb": rss_before / 1024,
+        "threads": threads,
+    }
 
 
 def main() -> None:
@@ -141,27 +152,47 @@ def main() -> None:
         names = [name for name in names if not name.startswith(("vits", "xtts"))]
     tmp = tempfile.TemporaryDirectory()
     workdir = Path(tmp.name)
-    subprocess.run([sys.executable, __file__, "--prepare", ",".join(names), "--dir", str(workdir)], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, __file__, "--prepare", ",".join(names), "--dir", str(workdir)], check=True, capture_output=True
+    )
     rows = []
     for name in names:
         sentences = args.sentences if not name.startswith("xtts") else min(args.sentences, 4)
         env = {**os.environ, "SNAKEBOOK_GPUS": os.environ.get("SNAKEBOOK_GPUS", "")}
-        proc = subprocess.run([sys.executable, __file__, "--one", name, "--dir", str(workdir), "--threads",
-                               str(args.threads), "--sentences", str(sentences)], capture_output=True, text=True, env=env)
+        proc = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--one",
+                name,
+                "--dir",
+                str(workdir),
+                "--threads",
+                str(args.threads),
+                "--sentences",
+                str(sentences),
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+        )
         line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")), None)
         if proc.returncode != 0 or line is None:
             print(f"{name}: failed\n{proc.stderr[-3000:]}")
             continue
-        rows.append(json.loads(line[len("RESULT "):]))
+        rows.append(json.loads(line[len("RESULT ") :]))
         print(f"{name}: done", flush=True)
     print(f"\n{os.cpu_count()} CPUs, {args.threads} thread(s) per engine; load includes imports")
-    print(f"{'engine':<11} {'load s':>7} {'utts':>5} {'chars':>6} {'synth s':>8} {'audio s':>8} {'chars/s':>8} "
-          f"{'RTF':>6} {'peak MB':>8}")
+    print(
+        f"{'engine':<11} {'load s':>7} {'utts':>5} {'chars':>6} {'synth s':>8} {'audio s':>8} {'chars/s':>8} "
+        f"{'RTF':>6} {'peak MB':>8}"
+    )
     for r in rows:
         peak = r["peak_mb"] + (r["child_peak_mb"] if r["engine"].startswith("espeak") else 0)
-        print(f"{r['engine']:<11} {r['load_s']:>7.2f} {r['utterances']:>5} {r['chars']:>6} {r['synth_s']:>8.2f} "
-              f"{r['audio_s']:>8.1f} {r['chars_per_s']:>8.0f} {r['rtf']:>6.3f} {peak:>8.0f}")
+        print(
+            f"{r['engine']:<11} {r['load_s']:>7.2f} {r['utterances']:>5} {r['chars']:>6} {r['synth_s']:>8.2f} "
+            f"{r['audio_s']:>8.1f} {r['chars_per_s']:>8.0f} {r['rtf']:>6.3f} {peak:>8.0f}"
+        )
 
 
 if __name__ == "__main__":

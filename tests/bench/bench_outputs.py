@@ -30,11 +30,28 @@ from snakebook.audio.formats import FORMATS  # noqa: E402
 
 def speech_like_wav(path: Path, seconds: float) -> None:
     """Speech-like audio: a voiced buzz with syllable-rate amplitude modulation and pauses (ffmpeg lavfi)."""
-    expression = ("0.25*sin(2*PI*140*t)*(0.6+0.4*sin(2*PI*4*t))*gt(sin(2*PI*0.3*t),-0.6)"
-                  "+0.08*sin(2*PI*2300*t)*(0.5+0.5*sin(2*PI*5*t))")
-    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
-                    f"aevalsrc='{expression}':s=22050:d={seconds}", "-ac", "1", "-c:a", "pcm_s16le", str(path)],
-                   check=True)
+    expression = (
+        "0.25*sin(2*PI*140*t)*(0.6+0.4*sin(2*PI*4*t))*gt(sin(2*PI*0.3*t),-0.6)"
+        "+0.08*sin(2*PI*2300*t)*(0.5+0.5*sin(2*PI*5*t))"
+    )
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            f"aevalsrc='{expression}':s=22050:d={seconds}",
+            "-ac",
+            "1",
+            "-c:a",
+            "pcm_s16le",
+            str(path),
+        ],
+        check=True,
+    )
 
 
 def children() -> tuple[float, int]:
@@ -46,13 +63,13 @@ def run_assembly(fmt: str, encoded: Path, count: int, out: Path, cover: bytes) -
     """Assemble in a fresh process so its peak memory and its children's are its own."""
     code = f"""
 import resource, sys, time, json
-sys.path.insert(0, {str(ROOT / 'scripts')!r})
+sys.path.insert(0, {str(ROOT / "scripts")!r})
 from snakebook.audio.assemble import assemble_book
 from snakebook.audio.booktags import BookTags
 book = {{"title": "Long", "authors": ["Bench"], "chapters": [{{"title": f"Chapter {{i}}"}} for i in range({count})]}}
 started = time.perf_counter()
 assemble_book({fmt!r}, [{str(encoded)!r}] * {count}, book, {str(out)!r}, tags=BookTags.from_book(book),
-              cover=open({str(out.with_suffix('.jpg'))!r}, 'rb').read(), book_name="bench")
+              cover=open({str(out.with_suffix(".jpg"))!r}, 'rb').read(), book_name="bench")
 wall = time.perf_counter() - started
 me = resource.getrusage(resource.RUSAGE_SELF)
 kids = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -80,27 +97,45 @@ def main() -> None:
         speech_like_wav(wav, chapter_seconds)
         per_hour = 3600 / chapter_seconds
         cover = work / "c.jpg"
-        subprocess.run(["ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", "color=c=teal:s=1400x1400",
-                        "-frames:v", "1", str(cover)], check=True)
+        subprocess.run(
+            [
+                "ffmpeg",
+                "-loglevel",
+                "error",
+                "-f",
+                "lavfi",
+                "-i",
+                "color=c=teal:s=1400x1400",
+                "-frames:v",
+                "1",
+                str(cover),
+            ],
+            check=True,
+        )
         cpu0, _ = children()
         started = time.perf_counter()
         measure_chapter(wav, work / "loudness.json", (-19.0, -1.5))
         measure_wall = time.perf_counter() - started
         measure_cpu = children()[0] - cpu0
-        print(f"# {args.hours:g} h synthetic book, {args.chapter_minutes:g}-minute chapters, {os.cpu_count()} CPUs, "
-              f"load {os.getloadavg()[0]:.1f}")
-        print(f"loudness measure+plan: {measure_cpu * per_hour:.1f} CPU-s per hour of audio "
-              f"({measure_wall * per_hour:.1f} s wall)\n")
-        print("| format | encode CPU-s / h audio | encode wall s / h | size MB / h | assemble (book h) | "
-              "wall s | CPU s | peak MB python | peak MB ffmpeg |")
+        print(
+            f"# {args.hours:g} h synthetic book, {args.chapter_minutes:g}-minute chapters, {os.cpu_count()} CPUs, "
+            f"load {os.getloadavg()[0]:.1f}"
+        )
+        print(
+            f"loudness measure+plan: {measure_cpu * per_hour:.1f} CPU-s per hour of audio "
+            f"({measure_wall * per_hour:.1f} s wall)\n"
+        )
+        print(
+            "| format | encode CPU-s / h audio | encode wall s / h | size MB / h | assemble (book h) | "
+            "wall s | CPU s | peak MB python | peak MB ffmpeg |"
+        )
         print("|---|---|---|---|---|---|---|---|---|")
         for fmt in formats:
             kind = FORMATS[fmt]
             encoded = work / f"chapter{kind.chapter_suffix}"
             cpu0, _ = children()
             started = time.perf_counter()
-            encode_chapter(wav, encoded, format=fmt, gain=chapter_gain(work / "loudness.json",
-                                                                       kind.peak_headroom_db))
+            encode_chapter(wav, encoded, format=fmt, gain=chapter_gain(work / "loudness.json", kind.peak_headroom_db))
             wall = time.perf_counter() - started
             cpu = children()[0] - cpu0
             size = encoded.stat().st_size / 1e6 * per_hour
@@ -108,9 +143,12 @@ def main() -> None:
                 count = max(1, round(hours * per_hour))
                 figures = run_assembly(fmt, encoded, count, work / f"book-{count}{kind.suffix}", cover.read_bytes())
                 (work / f"book-{count}{kind.suffix}").unlink()
-                print(f"| {fmt} | {cpu * per_hour:.1f} | {wall * per_hour:.1f} | {size:.1f} | {hours:g} h "
-                      f"({count} ch) | {figures['wall']:.1f} | {figures['cpu']:.1f} | {figures['python_mb']:.0f} | "
-                      f"{figures['ffmpeg_mb']:.0f} |", flush=True)
+                print(
+                    f"| {fmt} | {cpu * per_hour:.1f} | {wall * per_hour:.1f} | {size:.1f} | {hours:g} h "
+                    f"({count} ch) | {figures['wall']:.1f} | {figures['cpu']:.1f} | {figures['python_mb']:.0f} | "
+                    f"{figures['ffmpeg_mb']:.0f} |",
+                    flush=True,
+                )
             encoded.unlink()
 
 

@@ -37,8 +37,10 @@ def _raw_worker(chapters: list[list[str]]) -> tuple[int, float]:
 
 
 def raw_engine_seconds(speech_files: list[Path], cores: int) -> tuple[float, float]:
-    chapters = sorted(([ln for ln in f.read_text().splitlines() if ln.strip()] for f in speech_files),
-                      key=lambda lines: -sum(map(len, lines)))
+    chapters = sorted(
+        ([ln for ln in f.read_text().splitlines() if ln.strip()] for f in speech_files),
+        key=lambda lines: -sum(map(len, lines)),
+    )
     shares: list[list[list[str]]] = [[] for _ in range(cores)]
     loads = [0] * cores
     for lines in chapters:  # greedy balance by characters, like a scheduler would
@@ -65,9 +67,24 @@ def main() -> None:
 
     def snakemake(*extra: str) -> None:
         config = {"books": [entry], "cache_dir": str(work / "cache")}
-        subprocess.run([str(Path(sys.executable).parent / "snakemake"), "-s", str(ROOT / "Snakefile"), "--directory",
-                        str(work), "--cores", str(args.cores), "--quiet", "all", *extra, "--config",
-                        *[f"{k}={json.dumps(v)}" for k, v in config.items()]], check=True, cwd=work)
+        subprocess.run(
+            [
+                str(Path(sys.executable).parent / "snakemake"),
+                "-s",
+                str(ROOT / "Snakefile"),
+                "--directory",
+                str(work),
+                "--cores",
+                str(args.cores),
+                "--quiet",
+                "all",
+                *extra,
+                "--config",
+                *[f"{k}={json.dumps(v)}" for k, v in config.items()],
+            ],
+            check=True,
+            cwd=work,
+        )
 
     if args.keep_chapters:  # learn the chapter count, then start again from nothing
         keep = {int(x) for x in args.keep_chapters.split(",")}
@@ -84,12 +101,18 @@ def main() -> None:
     chars = sum(len(ln) for f in speech for ln in f.read_text().splitlines())
 
     raw, raw_audio = raw_engine_seconds(speech, args.cores)
-    probe = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0",
-                            str(out / "bench.m4b")], capture_output=True, text=True, check=True)
+    probe = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", str(out / "bench.m4b")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     duration = float(probe.stdout.strip())
     print(f"book: {Path(args.book).name}  chapters: {len(speech)}  characters spoken: {chars}  cores: {args.cores}")
     print(f"audio (m4b): {duration:.1f} s   speech without pauses (raw engine): {raw_audio:.1f} s")
-    print(f"pipeline, extraction -> tagged m4b: {pipeline:.1f} s  (RTF {pipeline / duration:.3f}, {chars / pipeline:.0f} chars/s)")
+    print(
+        f"pipeline, extraction -> tagged m4b: {pipeline:.1f} s  (RTF {pipeline / duration:.3f}, {chars / pipeline:.0f} chars/s)"
+    )
     print(f"raw engine on the same text:       {raw:.1f} s  (RTF {raw / duration:.3f}, {chars / raw:.0f} chars/s)")
     print(f"pipeline / raw engine: {pipeline / raw:.3f}  (overhead {100 * (pipeline / raw - 1):+.1f} %)")
     print(f"working directory: {work}")

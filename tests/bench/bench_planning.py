@@ -31,8 +31,17 @@ TEXT = "Chapter 1\n\nIt was a bright cold day in April, and the clocks were stri
 
 
 def snakemake(workdir: Path, config: dict, *extra: str) -> subprocess.CompletedProcess:
-    command = [str(VENV_BIN / "snakemake"), "-s", str(ROOT / "Snakefile"), "--directory", str(workdir),
-               "--cores", "1", *extra, "--config"] + [f"{k}={json.dumps(v)}" for k, v in config.items()]
+    command = [
+        str(VENV_BIN / "snakemake"),
+        "-s",
+        str(ROOT / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--cores",
+        "1",
+        *extra,
+        "--config",
+    ] + [f"{k}={json.dumps(v)}" for k, v in config.items()]
     env = dict(os.environ, PATH=f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}")
     return subprocess.run(command, cwd=workdir, env=env, capture_output=True, text=True)
 
@@ -52,8 +61,9 @@ def make_library(workdir: Path, count: int) -> Path:
         target = workdir / "results" / f"book{index:03d}"
         shutil.copytree(source, target)
         book_json = target / "book.json"
-        book_json.write_text(book_json.read_text(encoding="utf-8").replace("book000", f"book{index:03d}"),
-                             encoding="utf-8")
+        book_json.write_text(
+            book_json.read_text(encoding="utf-8").replace("book000", f"book{index:03d}"), encoding="utf-8"
+        )
     return library
 
 
@@ -69,10 +79,12 @@ def tiny_xtts(workdir: Path) -> Path | None:
 
 def time_engine_checks(config: dict, count: int) -> float:
     """Seconds to run the engine check of ``count`` books in one fresh process (imports included)."""
-    code = ("import sys, time; from snakebook.planning import check_book; settings = dict(eval(sys.argv[1])); "
-            "started = time.perf_counter(); "
-            "[check_book(settings, {'language': 'en'}, f'book{i}') for i in range(int(sys.argv[2]))]; "
-            "print(time.perf_counter() - started)")
+    code = (
+        "import sys, time; from snakebook.planning import check_book; settings = dict(eval(sys.argv[1])); "
+        "started = time.perf_counter(); "
+        "[check_book(settings, {'language': 'en'}, f'book{i}') for i in range(int(sys.argv[2]))]; "
+        "print(time.perf_counter() - started)"
+    )
     values = {k: v for k, v in config.items() if k != "library"}
     started = time.perf_counter()
     result = subprocess.run([sys.executable, "-c", code, repr(values), str(count)], capture_output=True, text=True)
@@ -104,8 +116,10 @@ def main() -> None:
         status = "ok" if result.returncode == 0 else f"FAILED: {(result.stderr.strip().splitlines() or ['?'])[-1]}"
         print(f"{engine:8s} planning {seconds:6.2f} s  ({seconds / args.books * 1000:5.1f} ms a book)  {status}")
         checks = time_engine_checks(config, args.books)
-        print(f"{engine:8s} engine checks of {args.books} books (formerly at planning, now check_book jobs): "
-              f"{checks:6.2f} s")
+        print(
+            f"{engine:8s} engine checks of {args.books} books (formerly at planning, now check_book jobs): "
+            f"{checks:6.2f} s"
+        )
     if not args.workdir:
         shutil.rmtree(workdir, ignore_errors=True)
 

@@ -78,10 +78,12 @@ def run(engine_name: str, count: int, settings: qa.QaSettings) -> None:
         flagged = [(t, f) for t, m in zip(texts, measures, strict=True) if (f := qa.flags(m, settings, median))]
         rates = [m.rate for m in measures if m.letters >= settings.rate_min_letters]
         print(f"\n{engine_name} / {name}: {len(texts)} utterances, {time.perf_counter() - started:.0f} s")
-        print(f"  rate letters/s: median {median or 0:.1f}, min {min(rates):.1f}, max {max(rates):.1f}; "
-              f"longest pause {max(m.pause for m in measures):.2f} s; lead max {max(m.lead for m in measures):.2f} s, "
-              f"trail max {max(m.trail for m in measures):.2f} s; "
-              f"peak min {min(m.peak_dbfs for m in measures):.1f} dBFS")
+        print(
+            f"  rate letters/s: median {median or 0:.1f}, min {min(rates):.1f}, max {max(rates):.1f}; "
+            f"longest pause {max(m.pause for m in measures):.2f} s; lead max {max(m.lead for m in measures):.2f} s, "
+            f"trail max {max(m.trail for m in measures):.2f} s; "
+            f"peak min {min(m.peak_dbfs for m in measures):.1f} dBFS"
+        )
         flatness = [m.flatness for m in measures]
         print(f"  flatness max {max(flatness):.3f}, median {np.median(flatness):.3f}")
         print(f"  false positives: {len(flagged)} of {len(texts)} ({100 * len(flagged) / max(len(texts), 1):.1f} %)")

@@ -38,8 +38,16 @@ DEFAULT_EDIT = "Alice was beginning to get very tired=>Alice was beginning to ge
 
 
 def command(workdir: Path, config: dict, cores: int) -> list[str]:
-    return [str(VENV_BIN / "snakemake"), "-s", str(ROOT / "Snakefile"), "--directory", str(workdir), "--cores",
-            str(cores), "--config"] + [f"{k}={json.dumps(v)}" for k, v in config.items()]
+    return [
+        str(VENV_BIN / "snakemake"),
+        "-s",
+        str(ROOT / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--cores",
+        str(cores),
+        "--config",
+    ] + [f"{k}={json.dumps(v)}" for k, v in config.items()]
 
 
 def environment() -> dict:
@@ -54,8 +62,9 @@ def clear_logs(workdir: Path) -> None:
 def timed_run(workdir: Path, config: dict, cores: int) -> float:
     clear_logs(workdir)
     started = time.perf_counter()
-    result = subprocess.run(command(workdir, config, cores), cwd=workdir, env=environment(), capture_output=True,
-                            text=True)
+    result = subprocess.run(
+        command(workdir, config, cores), cwd=workdir, env=environment(), capture_output=True, text=True
+    )
     seconds = time.perf_counter() - started
     if result.returncode != 0:
         sys.exit(f"snakemake failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
@@ -90,8 +99,11 @@ def edit_epub(source: Path, target: Path, old: str, new: str) -> str:
 
 def report(label: str, seconds: float, workdir: Path) -> None:
     jobs, made, cached = counts(workdir)
-    print(f"{label:<28} {seconds:8.1f} s   synthesis jobs {jobs:3d}, sentences synthesised {made:5d}, "
-          f"from cache {cached:5d}", flush=True)
+    print(
+        f"{label:<28} {seconds:8.1f} s   synthesis jobs {jobs:3d}, sentences synthesised {made:5d}, "
+        f"from cache {cached:5d}",
+        flush=True,
+    )
 
 
 def main() -> None:
@@ -145,8 +157,14 @@ def main() -> None:
         cache.path(key).unlink(missing_ok=True)
     clear_logs(workdir)
     started = time.perf_counter()
-    process = subprocess.Popen(command(workdir, config, args.cores), cwd=workdir, env=environment(),
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    process = subprocess.Popen(
+        command(workdir, config, args.cores),
+        cwd=workdir,
+        env=environment(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     while sum(cache.has(key) for key in forgotten) < len(forgotten) // 2:
         if process.poll() is not None:
             sys.exit("the run finished before it could be killed")
@@ -154,20 +172,40 @@ def main() -> None:
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
     done = sum(cache.has(key) for key in forgotten)
-    print(f"killed after {time.perf_counter() - started:.1f} s with {done} of {len(forgotten)} sentences of "
-          f"chapters {', '.join(c['id'] for c in longest)} made again", flush=True)
+    print(
+        f"killed after {time.perf_counter() - started:.1f} s with {done} of {len(forgotten)} sentences of "
+        f"chapters {', '.join(c['id'] for c in longest)} made again",
+        flush=True,
+    )
     # Snakemake was killed too, so its lock is stale: `--unlock` (what a user does after a crash) first.
     unlock = time.perf_counter()
-    subprocess.run(command(workdir, config, args.cores) + ["--unlock"], cwd=workdir, env=environment(),
-                   capture_output=True, check=True)
+    subprocess.run(
+        command(workdir, config, args.cores) + ["--unlock"],
+        cwd=workdir,
+        env=environment(),
+        capture_output=True,
+        check=True,
+    )
     unlock = time.perf_counter() - unlock
     resume = timed_run(workdir, config, args.cores)
     report("resume-after-kill rerun", resume, workdir)
     print(f"  (plus {unlock:.1f} s for `snakemake --unlock` of the killed run's stale lock)", flush=True)
 
-    stats = subprocess.run([sys.executable, "-m", "snakebook.cache_admin", "stats", "--cache", str(cache_dir),
-                            "--results", str(workdir / "results")], env=environment(),
-                           capture_output=True, text=True)
+    stats = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "snakebook.cache_admin",
+            "stats",
+            "--cache",
+            str(cache_dir),
+            "--results",
+            str(workdir / "results"),
+        ],
+        env=environment(),
+        capture_output=True,
+        text=True,
+    )
     print(stats.stdout.rstrip() or stats.stderr.rstrip())
     if not args.workdir:
         shutil.rmtree(base, ignore_errors=True)

@@ -29,9 +29,17 @@ def chapter_layout(chapter_files: list[str | Path], titles: list[str]) -> list[C
     return chapter_marks(titles, [known[str(path)] for path in chapter_files])
 
 
-def assemble_book(format_name: str, chapter_files: list[str | Path], book: dict, out: str | Path, *,
-                  tags: BookTags, cover: bytes | None = None, book_name: str | None = None,
-                  wav_seconds: float | None = None) -> list[ChapterMark]:
+def assemble_book(
+    format_name: str,
+    chapter_files: list[str | Path],
+    book: dict,
+    out: str | Path,
+    *,
+    tags: BookTags,
+    cover: bytes | None = None,
+    book_name: str | None = None,
+    wav_seconds: float | None = None,
+) -> list[ChapterMark]:
     """Join ``chapter_files`` into ``out`` with one marker per chapter, tag it, check it, rename it into place."""
     kind = output_format(format_name, book_name)
     titles = [chapter["title"] for chapter in book["chapters"]]
@@ -42,6 +50,12 @@ def assemble_book(format_name: str, chapter_files: list[str | Path], book: dict,
         verify_output(kind, tmp, marks, tags, cover, book_name)
     total = marks[-1].end if marks else 0.0
     extra = f"; the chapter WAVs add up to {wav_seconds:.2f} s" if wav_seconds is not None else ""
-    log.info("%s: wrote %s: %d chapters, %.2f s%s; checked with ffprobe and mutagen", book_name, out, len(marks),
-             total, extra)
+    log.info(
+        "%s: wrote %s: %d chapters, %.2f s%s; checked with ffprobe and mutagen",
+        book_name,
+        out,
+        len(marks),
+        total,
+        extra,
+    )
     return marks

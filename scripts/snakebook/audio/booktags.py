@@ -71,7 +71,8 @@ class BookTags:
         if isinstance(authors, str):
             authors = [authors]
         isbn = overrides.get("isbn") or next(
-            (i.split(":", 1)[1] for i in book.get("identifiers") or [] if i.lower().startswith("isbn:")), None)
+            (i.split(":", 1)[1] for i in book.get("identifiers") or [] if i.lower().startswith("isbn:")), None
+        )
         part = overrides.get("series_part", book.get("series_index"))
         if isinstance(part, float) and part.is_integer():
             part = int(part)

@@ -107,7 +107,7 @@ def parse_vtt(text: str) -> list[Cue]:
             hours, minutes, rest = clock.strip().split(":")
             return int(hours) * 3600 + int(minutes) * 60 + float(rest.replace(",", "."))
 
-        cues.append(Cue(seconds(start), seconds(end), html.unescape("\n".join(lines[timing + 1:]))))
+        cues.append(Cue(seconds(start), seconds(end), html.unescape("\n".join(lines[timing + 1 :]))))
     return cues
 
 

@@ -34,8 +34,14 @@ def _checked_image(data: bytes, book: str | None):
         log.warning("%s: the book's cover is replaced: it cannot be read as an image (%s)", book, error)
         return None
     if width * height > MAX_CLAIMED_PIXELS or width < 1 or height < 1:
-        log.warning("%s: the book's cover is replaced: its header claims %d x %d pixels (a player would have to "
-                    "decode %.1f GB)", book, width, height, width * height * 4 / 1e9)
+        log.warning(
+            "%s: the book's cover is replaced: its header claims %d x %d pixels (a player would have to "
+            "decode %.1f GB)",
+            book,
+            width,
+            height,
+            width * height * 4 / 1e9,
+        )
         return None
     try:
         image.load()
@@ -55,8 +61,22 @@ def _svg_to_png(data: bytes, book: str | None) -> bytes | None:
         source = Path(work) / "cover.svg"
         source.write_bytes(data)
         target = Path(work) / "cover.png"
-        result = subprocess.run([ffmpeg_binary(), "-loglevel", "error", "-y", "-i", str(source), "-frames:v", "1",
-                                 "-vf", f"scale='min({MAX_SIDE},iw)':-2", str(target)], capture_output=True)
+        result = subprocess.run(
+            [
+                ffmpeg_binary(),
+                "-loglevel",
+                "error",
+                "-y",
+                "-i",
+                str(source),
+                "-frames:v",
+                "1",
+                "-vf",
+                f"scale='min({MAX_SIDE},iw)':-2",
+                str(target),
+            ],
+            capture_output=True,
+        )
         if result.returncode == 0 and target.exists():
             return target.read_bytes()
     log.warning("%s: the book's SVG cover is replaced: this ffmpeg cannot render SVG", book)
@@ -109,8 +129,7 @@ def generated_cover(title: str, authors: str, size: int = 1400) -> bytes:
     return out.getvalue()
 
 
-def prepare_cover(source: str | Path | None, title: str, authors: str, out: str | Path,
-                  book: str | None = None) -> str:
+def prepare_cover(source: str | Path | None, title: str, authors: str, out: str | Path, book: str | None = None) -> str:
     """Write the cover every format embeds to ``out`` (JPEG, or the original PNG/JPEG when already fine).
 
     Returns what was done: ``kept``, ``converted`` or ``generated``.
@@ -129,6 +148,12 @@ def prepare_cover(source: str | Path | None, title: str, authors: str, out: str 
         write_bytes(out, data)
         return "kept"
     write_bytes(out, _jpeg(image))
-    log.info("%s: the %s cover (%d x %d) is converted to a JPEG of at most %d px", book, image.format,
-             image.size[0], image.size[1], MAX_SIDE)
+    log.info(
+        "%s: the %s cover (%d x %d) is converted to a JPEG of at most %d px",
+        book,
+        image.format,
+        image.size[0],
+        image.size[1],
+        MAX_SIDE,
+    )
     return "converted"

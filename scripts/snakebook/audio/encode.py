@@ -18,8 +18,16 @@ from .loudness import TRUE_PEAK_MARGIN, GainPlan, measure, plan_chapter_gain
 log = logging.getLogger("snakebook")
 
 
-def encode_chapter(wav: str | Path, out: str | Path, bitrate: str | None = None, book: str | None = None, *,
-                   format: str = "m4b", options: dict | None = None, gain: GainPlan | None = None) -> None:
+def encode_chapter(
+    wav: str | Path,
+    out: str | Path,
+    bitrate: str | None = None,
+    book: str | None = None,
+    *,
+    format: str = "m4b",
+    options: dict | None = None,
+    gain: GainPlan | None = None,
+) -> None:
     """WAV -> one output format's chapter file (``.m4a``, ``.mp3``, ``.opus``, ``.flac``, ``.wav``), atomically.
 
     ffmpeg's "fast" AAC coder encodes speech ~180x faster than real time on one core, four times
@@ -31,13 +39,25 @@ def encode_chapter(wav: str | Path, out: str | Path, bitrate: str | None = None,
         settings["bitrate"] = bitrate
     filters = gain.filters() if gain else []
     with atomic_path(out) as tmp:
-        run_ffmpeg(["-i", str(wav), "-vn", *(["-af", ",".join(filters)] if filters else []),
-                    *kind.codec_args(kind.options(settings)), "-f", kind.muxer, str(tmp)],
-                   book, f"encoding a chapter as {kind.name}")
+        run_ffmpeg(
+            [
+                "-i",
+                str(wav),
+                "-vn",
+                *(["-af", ",".join(filters)] if filters else []),
+                *kind.codec_args(kind.options(settings)),
+                "-f",
+                kind.muxer,
+                str(tmp),
+            ],
+            book,
+            f"encoding a chapter as {kind.name}",
+        )
 
 
-def measure_chapter(wav: str | Path, out_json: str | Path, settings: tuple[float, float] | None,
-                    book: str | None = None) -> dict:
+def measure_chapter(
+    wav: str | Path, out_json: str | Path, settings: tuple[float, float] | None, book: str | None = None
+) -> dict:
     """Measure a chapter WAV's loudness once and plan its gain: ``loudness/NNN.json``, read by every format's encode."""
     measured = measure(wav, book)
     record = {**measured.to_json(), "target": None, "ceiling": None, "plan": None}
@@ -66,8 +86,16 @@ def chapter_gain(loudness_json: str | Path | None, headroom_db: float = 0.0) -> 
     return plan
 
 
-def encode_within_ceiling(wav: str | Path, out: str | Path, book: str | None, *, format: str, options: dict | None,
-                          gain: GainPlan | None, ceiling: float | None) -> None:
+def encode_within_ceiling(
+    wav: str | Path,
+    out: str | Path,
+    book: str | None,
+    *,
+    format: str,
+    options: dict | None,
+    gain: GainPlan | None,
+    ceiling: float | None,
+) -> None:
     """Encode; for a codec that overshoots (``peak_headroom_db``), check the result's true peak and, if it
     passes the ceiling (a sharp transient the codec rings on), encode again with the limiter that much lower."""
     encode_chapter(wav, out, None, book, format=format, options=options, gain=gain)
@@ -79,8 +107,14 @@ def encode_within_ceiling(wav: str | Path, out: str | Path, book: str | None, *,
         if peak <= ceiling - 0.1:
             return
         lower = (gain.limit_db if gain.limit_db is not None else ceiling - TRUE_PEAK_MARGIN) - (peak - ceiling + 0.5)
-        log.info("%s: %s: %s true peak %.1f dBTP passes %.1f; limiter lowered to %.1f dBFS", book, Path(wav).name,
-                 format, peak, ceiling, lower)
+        log.info(
+            "%s: %s: %s true peak %.1f dBTP passes %.1f; limiter lowered to %.1f dBFS",
+            book,
+            Path(wav).name,
+            format,
+            peak,
+            ceiling,
+            lower,
+        )
         gain = GainPlan(gain.gain_db, round(lower, 2))
         encode_chapter(wav, out, None, book, format=format, options=options, gain=gain)
-

@@ -41,8 +41,11 @@ def probe(path: str | Path) -> dict | None:
     binary = ffprobe_binary()
     if binary is None:
         return None
-    result = subprocess.run([binary, "-v", "error", "-print_format", "json", "-show_chapters", "-show_format",
-                             "-show_streams", str(path)], capture_output=True, text=True)
+    result = subprocess.run(
+        [binary, "-v", "error", "-print_format", "json", "-show_chapters", "-show_format", "-show_streams", str(path)],
+        capture_output=True,
+        text=True,
+    )
     if result.returncode != 0:
         return None
     return json.loads(result.stdout)

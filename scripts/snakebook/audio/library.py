@@ -52,8 +52,15 @@ def _place(source: Path, target: Path) -> str:
     return how
 
 
-def write_per_chapter(kind: OutputFormat, chapter_files: list[str | Path], marks: list[ChapterMark], folder: str | Path,
-                      tags: BookTags, cover: bytes | None, playlist_name: str) -> list[Path]:
+def write_per_chapter(
+    kind: OutputFormat,
+    chapter_files: list[str | Path],
+    marks: list[ChapterMark],
+    folder: str | Path,
+    tags: BookTags,
+    cover: bytes | None,
+    playlist_name: str,
+) -> list[Path]:
     """``NN - Title.ext`` per chapter (track number, total and the book's tags) and an ``.m3u8`` playlist."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -65,8 +72,9 @@ def write_per_chapter(kind: OutputFormat, chapter_files: list[str | Path], marks
         target = folder / name
         with atomic_path(target) as tmp:
             shutil.copyfile(source, tmp)
-            kind.write_tags(tmp, tags, [ChapterMark(mark.title, 0.0, mark.end - mark.start)], cover,
-                            track=(number, len(marks)))
+            kind.write_tags(
+                tmp, tags, [ChapterMark(mark.title, 0.0, mark.end - mark.start)], cover, track=(number, len(marks))
+            )
         written.append(target)
         lines += [f"#EXTINF:{int(round(mark.end - mark.start))},{tags.artist} - {mark.title}", name]
     write_text(folder / f"{safe_name(playlist_name)}.m3u8", "\n".join(lines) + "\n")
@@ -88,8 +96,9 @@ def abs_metadata(tags: BookTags, marks: list[ChapterMark]) -> dict:
     series = [f"{tags.series} #{tags.series_part}" if tags.series_part else tags.series] if tags.series else []
     return {
         "tags": [],
-        "chapters": [{"id": i, "start": round(m.start, 3), "end": round(m.end, 3), "title": m.title}
-                     for i, m in enumerate(marks)],
+        "chapters": [
+            {"id": i, "start": round(m.start, 3), "end": round(m.end, 3), "title": m.title} for i, m in enumerate(marks)
+        ],
         "title": tags.title,
         "subtitle": tags.subtitle,
         "authors": tags.authors,
@@ -108,8 +117,14 @@ def abs_metadata(tags: BookTags, marks: list[ChapterMark]) -> dict:
     }
 
 
-def place_in_library(root: str | Path, audio_files: list[str | Path], cover: str | Path | None, tags: BookTags,
-                     marks: list[ChapterMark], record: str | Path) -> Path:
+def place_in_library(
+    root: str | Path,
+    audio_files: list[str | Path],
+    cover: str | Path | None,
+    tags: BookTags,
+    marks: list[ChapterMark],
+    record: str | Path,
+) -> Path:
     """Put a finished book into an Audiobookshelf library folder; write what was placed to ``record``."""
     folder = library_folder(root, tags)
     placed = {}

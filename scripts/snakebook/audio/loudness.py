@@ -42,26 +42,48 @@ def _number(text: str, label: str) -> float:
     return -math.inf if value.endswith("inf") else float(value)
 
 
-def measure(path: str | Path, book: str | None = None, *, start: float | None = None,
-            duration: float | None = None, true_peak: bool = False, filters: list[str] | None = None) -> Loudness:
+def measure(
+    path: str | Path,
+    book: str | None = None,
+    *,
+    start: float | None = None,
+    duration: float | None = None,
+    true_peak: bool = False,
+    filters: list[str] | None = None,
+) -> Loudness:
     """Integrated loudness, loudness range and peak (sample peak, or true peak) of an audio file or a part of it.
 
     ``filters`` are applied before measuring (to measure what a gain plan makes of the audio).
     """
-    span = [*(["-ss", f"{start:.3f}"] if start is not None else []),
-            *(["-t", f"{duration:.3f}"] if duration is not None else [])]
+    span = [
+        *(["-ss", f"{start:.3f}"] if start is not None else []),
+        *(["-t", f"{duration:.3f}"] if duration is not None else []),
+    ]
     scan = f"ebur128=peak={'true' if true_peak else 'sample'}:framelog=verbose"
-    command = [ffmpeg_binary(), "-hide_banner", "-nostdin", "-nostats", *span, "-i", str(path), "-vn",
-               "-af", ",".join([*(filters or []), scan]), "-f", "null", "-"]
+    command = [
+        ffmpeg_binary(),
+        "-hide_banner",
+        "-nostdin",
+        "-nostats",
+        *span,
+        "-i",
+        str(path),
+        "-vn",
+        "-af",
+        ",".join([*(filters or []), scan]),
+        "-f",
+        "null",
+        "-",
+    ]
     result = subprocess.run(command, capture_output=True, text=True)
-    summary = result.stderr[result.stderr.rfind("Summary:"):]
+    summary = result.stderr[result.stderr.rfind("Summary:") :]
     if result.returncode != 0 or "Summary:" not in result.stderr:
         detail = " ".join(result.stderr.strip().splitlines()[-3:])
-        raise SnakebookError(f"measuring the loudness of {path} failed (ffmpeg exit {result.returncode}): {detail}",
-                             book)
+        raise SnakebookError(
+            f"measuring the loudness of {path} failed (ffmpeg exit {result.returncode}): {detail}", book
+        )
     try:
-        return Loudness(integrated=_number(summary, r"\bI"), peak=_number(summary, "Peak"),
-                        lra=_number(summary, "LRA"))
+        return Loudness(integrated=_number(summary, r"\bI"), peak=_number(summary, "Peak"), lra=_number(summary, "LRA"))
     except ValueError:
         raise SnakebookError(f"cannot read ffmpeg's loudness summary for {path}: {summary[:300]!r}", book) from None
 
@@ -96,8 +118,13 @@ def plan_gain(measured: Loudness, target: float = DEFAULT_TARGET, ceiling: float
     return GainPlan(round(gain, 2), limit)
 
 
-def plan_chapter_gain(path: str | Path, measured: Loudness, target: float = DEFAULT_TARGET,
-                      ceiling: float = DEFAULT_CEILING, book: str | None = None) -> GainPlan:
+def plan_chapter_gain(
+    path: str | Path,
+    measured: Loudness,
+    target: float = DEFAULT_TARGET,
+    ceiling: float = DEFAULT_CEILING,
+    book: str | None = None,
+) -> GainPlan:
     """:func:`plan_gain`, then, where the limiter works, one check of the result and a correction of the gain.
 
     A limiter takes some loudness with the peaks it holds (0.3-0.6 LU on Piper speech); measuring the

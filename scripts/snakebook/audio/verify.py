@@ -14,8 +14,9 @@ DURATION_TOLERANCE = 0.5  # seconds, whole file against the sum of the chapter a
 MARKER_TOLERANCE = 0.1  # seconds, each chapter marker against where its audio starts
 
 
-def output_problems(kind: OutputFormat, path: str | Path, marks: list[ChapterMark], tags: BookTags,
-                    cover: bytes | None) -> list[str]:
+def output_problems(
+    kind: OutputFormat, path: str | Path, marks: list[ChapterMark], tags: BookTags, cover: bytes | None
+) -> list[str]:
     """Every way ``path`` differs from what it should be (empty: all good)."""
     problems: list[str] = []
     expected_total = marks[-1].end if marks else 0.0
@@ -26,8 +27,15 @@ def output_problems(kind: OutputFormat, path: str | Path, marks: list[ChapterMar
         problems.append(f"it lasts {duration:.2f} s, but its chapters add up to {expected_total:.2f} s")
     views = [("mutagen", back["chapters"])]
     if facts is not None and kind.chapters_in_file:
-        views.append(("ffprobe", sorted(((c.get("tags", {}).get("title", ""), float(c["start_time"]))
-                                         for c in facts.get("chapters", [])), key=lambda c: c[1])))
+        views.append(
+            (
+                "ffprobe",
+                sorted(
+                    ((c.get("tags", {}).get("title", ""), float(c["start_time"])) for c in facts.get("chapters", [])),
+                    key=lambda c: c[1],
+                ),
+            )
+        )
     for reader, chapters in views:
         if kind.name == "m4b" and reader == "mutagen" and len(marks) > 255:
             marks_seen = marks[:255]  # the Nero list stops at 255 (the QuickTime track, read by ffprobe, has all)
@@ -42,8 +50,12 @@ def output_problems(kind: OutputFormat, path: str | Path, marks: list[ChapterMar
             if abs(start - mark.start) > MARKER_TOLERANCE:
                 problems.append(f"{reader}: chapter {number} starts at {start:.3f} s, its audio at {mark.start:.3f} s")
     seen = back["tags"]
-    for key, want in (("album", tags.title), ("artist", tags.artist or None), ("genre", tags.genre),
-                      ("narrator", tags.narrator)):
+    for key, want in (
+        ("album", tags.title),
+        ("artist", tags.artist or None),
+        ("genre", tags.genre),
+        ("narrator", tags.narrator),
+    ):
         if want and seen.get(key) != want:
             problems.append(f"tag {key} is {seen.get(key)!r}, expected {want!r}")
     if cover and not back.get("cover"):
@@ -51,11 +63,19 @@ def output_problems(kind: OutputFormat, path: str | Path, marks: list[ChapterMar
     return problems
 
 
-def verify_output(kind: OutputFormat, path: str | Path, marks: list[ChapterMark], tags: BookTags,
-                  cover: bytes | None, book: str | None = None) -> None:
+def verify_output(
+    kind: OutputFormat,
+    path: str | Path,
+    marks: list[ChapterMark],
+    tags: BookTags,
+    cover: bytes | None,
+    book: str | None = None,
+) -> None:
     problems = output_problems(kind, path, marks, tags, cover)
     if problems:
         raise SnakebookError(
             f"the finished {kind.name} failed its check ({'; '.join(problems[:8])}"
             f"{'; ...' if len(problems) > 8 else ''}); it was not kept. Rerun to rebuild it; if it fails again, "
-            "delete results/<book>/encoded/ and report the log.", book)
+            "delete results/<book>/encoded/ and report the log.",
+            book,
+        )

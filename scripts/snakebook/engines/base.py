@@ -170,7 +170,9 @@ class Engine(ABC):
         for key, value in (self.settings.params or {}).items():
             if key not in self.PARAMS:
                 accepted = ", ".join(sorted(self.PARAMS)) or "none"
-                raise self.error(f"engine_params '{key}' is not a parameter of the {self.name} engine; it accepts: {accepted}.")
+                raise self.error(
+                    f"engine_params '{key}' is not a parameter of the {self.name} engine; it accepts: {accepted}."
+                )
             kind = self.PARAMS[key]
             try:
                 if kind is bool:
@@ -206,6 +208,8 @@ class Engine(ABC):
         why = "no GPU is visible to this job" if slot is None else f"GPU {slot.device} is not usable from {self.name}"
         release_gpu()
         if requested == "cuda":
-            raise self.error(f"device: cuda was asked for the {self.name} engine but {why}; {fix} Or use device: auto or cpu.")
+            raise self.error(
+                f"device: cuda was asked for the {self.name} engine but {why}; {fix} Or use device: auto or cpu."
+            )
         log.warning("%s: device: auto, but %s; running %s on the CPU", self.book or "snakebook", why, self.name)
         return "cpu"

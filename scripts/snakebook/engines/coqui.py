@@ -43,12 +43,51 @@ CHECKPOINT_NAMES = ("model.pth", "model_file.pth", "best_model.pth", "checkpoint
 # XTTS-v2 input limits per language, in characters (coqui-tts's VoiceBpeTokenizer.char_limits); longer
 # inputs are cut by the tokenizer with a warning, so sentences are split below these.
 XTTS_CHAR_LIMITS = {
-    "en": 250, "de": 253, "fr": 273, "es": 239, "it": 213, "pt": 203, "pl": 224, "zh": 82, "ar": 166,
-    "cs": 186, "ru": 182, "nl": 251, "tr": 226, "ja": 71, "hu": 224, "ko": 95, "hi": 150,
+    "en": 250,
+    "de": 253,
+    "fr": 273,
+    "es": 239,
+    "it": 213,
+    "pt": 203,
+    "pl": 224,
+    "zh": 82,
+    "ar": 166,
+    "cs": 186,
+    "ru": 182,
+    "nl": 251,
+    "tr": 226,
+    "ja": 71,
+    "hu": 224,
+    "ko": 95,
+    "hi": 150,
 }
-XTTS_LANGUAGES = ("en", "es", "fr", "de", "it", "pt", "pl", "tr", "ru", "nl", "cs", "ar", "zh-cn", "hu", "ko", "ja", "hi")
-XTTS_PARAMS = {"temperature": float, "top_k": int, "top_p": float, "length_penalty": float,
-               "repetition_penalty": float, "speed": float}
+XTTS_LANGUAGES = (
+    "en",
+    "es",
+    "fr",
+    "de",
+    "it",
+    "pt",
+    "pl",
+    "tr",
+    "ru",
+    "nl",
+    "cs",
+    "ar",
+    "zh-cn",
+    "hu",
+    "ko",
+    "ja",
+    "hi",
+)
+XTTS_PARAMS = {
+    "temperature": float,
+    "top_k": int,
+    "top_p": float,
+    "length_penalty": float,
+    "repetition_penalty": float,
+    "speed": float,
+}
 MODEL_PARAMS = {"speed": float, "length_scale": float, "noise_scale": float, "noise_scale_dp": float}
 
 
@@ -140,7 +179,9 @@ class CoquiEngine(Engine):
             if not path.exists():
                 cached = cached_model_folder(name)
                 if cached is None:
-                    looks_like_path = os.sep in name.strip("/") and not name.startswith(("tts_models/", "vocoder_models/"))
+                    looks_like_path = os.sep in name.strip("/") and not name.startswith(
+                        ("tts_models/", "vocoder_models/")
+                    )
                     if looks_like_path:
                         raise self.error(f"the Coqui model folder '{name}' does not exist.")
                     raise self.error(
@@ -274,7 +315,9 @@ class CoquiEngine(Engine):
             return
         names = speaker_names(path)
         if str(speaker) not in names:
-            raise self.error(f"the Coqui model '{self.folder.name}' has no speaker '{speaker}'; it has: {self._speaker_list(path)}.")
+            raise self.error(
+                f"the Coqui model '{self.folder.name}' has no speaker '{speaker}'; it has: {self._speaker_list(path)}."
+            )
 
     @staticmethod
     def _speaker_list(path: Path) -> str:
@@ -286,7 +329,11 @@ class CoquiEngine(Engine):
     def sample_rate(self) -> int:
         audio = self.config.get("audio") or {}
         if self.is_xtts:
-            return int(audio.get("output_sample_rate") or (self.config.get("model_args") or {}).get("output_sample_rate") or 24000)
+            return int(
+                audio.get("output_sample_rate")
+                or (self.config.get("model_args") or {}).get("output_sample_rate")
+                or 24000
+            )
         return int(audio.get("sample_rate") or 22050)
 
     def max_chars(self, language: str | None) -> int:
@@ -299,7 +346,9 @@ class CoquiEngine(Engine):
 
         files = [self.config_path, self.checkpoint_path]
         if self.is_xtts:
-            files += [self.vocab_path] + ([self.speakers_path] if self.speakers_path and not self.settings.speaker_wav else [])
+            files += [self.vocab_path] + (
+                [self.speakers_path] if self.speakers_path and not self.settings.speaker_wav else []
+            )
         elif self.speakers_path:
             files.append(self.speakers_path)
         return {
@@ -318,7 +367,8 @@ class CoquiEngine(Engine):
 
         torch.set_num_threads(max(1, int(threads)))
         self._device = self.resolve_device(
-            device, torch.cuda.is_available,
+            device,
+            torch.cuda.is_available,
             "coqui needs a CUDA build of torch (the one `make coqui` installs on x86_64) and a visible GPU.",
         )
         if self.is_xtts:
@@ -336,17 +386,23 @@ class CoquiEngine(Engine):
         model = Xtts(config)
         use_speakers = self.speakers_path if not self.settings.speaker_wav else None
         model.load_checkpoint(
-            config, checkpoint_dir=str(self.folder), checkpoint_path=str(self.checkpoint_path),
-            vocab_path=str(self.vocab_path), speaker_file_path=str(use_speakers) if use_speakers else None,
-            eval=True, use_deepspeed=False,
+            config,
+            checkpoint_dir=str(self.folder),
+            checkpoint_path=str(self.checkpoint_path),
+            vocab_path=str(self.vocab_path),
+            speaker_file_path=str(use_speakers) if use_speakers else None,
+            eval=True,
+            use_deepspeed=False,
         )
         model.to(self._device)
         with torch.inference_mode():
             if self.settings.speaker_wav:
                 latent, embedding = model.get_conditioning_latents(
                     audio_path=[str(Path(wav).expanduser()) for wav in self.settings.speaker_wav],
-                    gpt_cond_len=config.gpt_cond_len, gpt_cond_chunk_len=config.gpt_cond_chunk_len,
-                    max_ref_length=config.max_ref_len, sound_norm_refs=config.sound_norm_refs,
+                    gpt_cond_len=config.gpt_cond_len,
+                    gpt_cond_chunk_len=config.gpt_cond_chunk_len,
+                    max_ref_length=config.max_ref_len,
+                    sound_norm_refs=config.sound_norm_refs,
                 )
             else:
                 speakers = model.speaker_manager.speakers
@@ -366,8 +422,11 @@ class CoquiEngine(Engine):
         length_scale = params.get("length_scale")
         if "speed" in params:
             length_scale = (length_scale or getattr(model, "length_scale", 1.0)) / params["speed"]
-        for key, value in (("length_scale", length_scale), ("inference_noise_scale", params.get("noise_scale")),
-                           ("inference_noise_scale_dp", params.get("noise_scale_dp"))):
+        for key, value in (
+            ("length_scale", length_scale),
+            ("inference_noise_scale", params.get("noise_scale")),
+            ("inference_noise_scale_dp", params.get("noise_scale_dp")),
+        ):
             if value is None:
                 continue
             if not hasattr(model, key):
@@ -382,8 +441,10 @@ class CoquiEngine(Engine):
                 )
         output_rate = int(api.synthesizer.output_sample_rate)
         if output_rate != self.sample_rate:
-            raise self.error(f"the Coqui model '{self.folder.name}' speaks at {output_rate} Hz but its config.json says "
-                             f"{self.sample_rate} Hz; fix audio.sample_rate in config.json.")
+            raise self.error(
+                f"the Coqui model '{self.folder.name}' speaks at {output_rate} Hz but its config.json says "
+                f"{self.sample_rate} Hz; fix audio.sample_rate in config.json."
+            )
         self._model = api
 
     def reseed(self, seed: int) -> None:
@@ -407,19 +468,26 @@ class CoquiEngine(Engine):
                 params = self.params()
                 latent, embedding = self._voice
                 out = self._model.inference(
-                    text, self.model_language(self._language), latent, embedding,
+                    text,
+                    self.model_language(self._language),
+                    latent,
+                    embedding,
                     temperature=params.get("temperature", config.temperature),
                     length_penalty=params.get("length_penalty", config.length_penalty),
                     repetition_penalty=params.get("repetition_penalty", config.repetition_penalty),
-                    top_k=params.get("top_k", config.top_k), top_p=params.get("top_p", config.top_p),
-                    speed=params.get("speed", 1.0), enable_text_splitting=False,
+                    top_k=params.get("top_k", config.top_k),
+                    top_p=params.get("top_p", config.top_p),
+                    speed=params.get("speed", 1.0),
+                    enable_text_splitting=False,
                 )
                 wav = out["wav"]
             else:
                 api = self._model
                 wav = api.tts(
                     text=text,
-                    speaker=None if self.settings.speaker is None or self.settings.speaker_wav else str(self.settings.speaker),
+                    speaker=None
+                    if self.settings.speaker is None or self.settings.speaker_wav
+                    else str(self.settings.speaker),
                     language=self.model_language(self._language) if api.is_multi_lingual else None,
                     speaker_wav=[str(Path(w).expanduser()) for w in self.settings.speaker_wav] or None,
                     split_sentences=False,

@@ -78,16 +78,20 @@ def read_wav_bytes(data: bytes) -> tuple[np.ndarray, int]:
         raise ValueError("not a WAV stream")
     pos, rate, channels, bits = 12, None, 1, 16
     while pos + 8 <= len(data):
-        chunk, size = data[pos:pos + 4], struct.unpack("<I", data[pos + 4:pos + 8])[0]
+        chunk, size = data[pos : pos + 4], struct.unpack("<I", data[pos + 4 : pos + 8])[0]
         body = pos + 8
         if chunk == b"fmt ":
-            _fmt, channels, rate, _byte_rate, _align, bits = struct.unpack("<HHIIHH", data[body:body + 16])
+            _fmt, channels, rate, _byte_rate, _align, bits = struct.unpack("<HHIIHH", data[body : body + 16])
         elif chunk == b"data":
             if rate is None:
                 raise ValueError("WAV data before its format chunk")
             if bits != 16:
                 raise ValueError(f"unsupported WAV sample width: {bits} bits")
-            payload = data[body:] if size in (0, 0xFFFFFFFF, 0x7FFFFFFF) or body + size > len(data) else data[body:body + size]
+            payload = (
+                data[body:]
+                if size in (0, 0xFFFFFFFF, 0x7FFFFFFF) or body + size > len(data)
+                else data[body : body + size]
+            )
             payload = payload[: len(payload) // (2 * channels) * 2 * channels]
             samples = np.frombuffer(payload, dtype="<i2").astype(np.float32) / 32768.0
             if channels > 1:
@@ -159,8 +163,10 @@ class EspeakEngine(Engine):
         result = subprocess.run(command, input=text.encode("utf-8"), capture_output=True, timeout=600)
         stderr = result.stderr.decode("utf-8", "replace").strip()
         if result.returncode != 0 or not result.stdout:
-            raise self.error(f"espeak-ng could not speak with voice '{self.voice()}' ({stderr or 'no output'}); "
-                             "`espeak-ng --voices` lists the voices it has.")
+            raise self.error(
+                f"espeak-ng could not speak with voice '{self.voice()}' ({stderr or 'no output'}); "
+                "`espeak-ng --voices` lists the voices it has."
+            )
         if "Failed to read voice" in stderr or "Error" in stderr:
             raise self.error(f"espeak-ng: {stderr} (voice '{self.voice()}'; `espeak-ng --voices` lists the voices).")
         return read_wav_bytes(result.stdout)

@@ -88,11 +88,15 @@ class PiperEngine(Engine):
         if isinstance(speaker, int) or str(speaker).isdigit():
             sid = int(speaker)
             if sid >= max(int(self.config.get("num_speakers", 1)), 1):
-                raise SnakebookError(f"speaker id {sid} is out of range for the Piper voice '{self.model_path.name}'.", self.book)
+                raise SnakebookError(
+                    f"speaker id {sid} is out of range for the Piper voice '{self.model_path.name}'.", self.book
+                )
             return sid
         if speaker not in speakers:
             names = ", ".join(sorted(speakers)) or "(single-speaker voice)"
-            raise SnakebookError(f"the Piper voice '{self.model_path.name}' has no speaker '{speaker}'; it has: {names}.", self.book)
+            raise SnakebookError(
+                f"the Piper voice '{self.model_path.name}' has no speaker '{speaker}'; it has: {names}.", self.book
+            )
         return int(speakers[speaker])
 
     def _synthesis_values(self) -> dict:
@@ -114,8 +118,13 @@ class PiperEngine(Engine):
 
         # The .onnx.json is part of the voice too (phoneme map, espeak voice, sample rate), and
         # piper-tts bundles the phonemizer (espeak-ng data) that turns text into phonemes.
-        return {"engine": self.name, "piper_tts": version("piper-tts"), "model": file_fingerprint(self.model_path),
-                "config": file_fingerprint(self.config_path), **self._synthesis_values()}
+        return {
+            "engine": self.name,
+            "piper_tts": version("piper-tts"),
+            "model": file_fingerprint(self.model_path),
+            "config": file_fingerprint(self.config_path),
+            **self._synthesis_values(),
+        }
 
     def load(self, threads: int = 1, device: str | None = None) -> None:
         import onnxruntime
@@ -127,7 +136,8 @@ class PiperEngine(Engine):
         options.inter_op_num_threads = 1
         providers = ["CPUExecutionProvider"]
         resolved = self.resolve_device(
-            device, lambda: "CUDAExecutionProvider" in onnxruntime.get_available_providers(),
+            device,
+            lambda: "CUDAExecutionProvider" in onnxruntime.get_available_providers(),
             "Piper needs onnxruntime-gpu (pip install onnxruntime-gpu) on a machine with a GPU for that.",
         )
         if resolved == "cuda":

@@ -71,7 +71,9 @@ def read_book(path: str | Path, options: ReadOptions | None = None, book_name: s
     except RecursionError:
         raise SnakebookError("the file is nested too deeply to read; it is broken or hostile.", book_name) from None
     except MemoryError:
-        raise SnakebookError("reading the file needed more memory than is available; it is broken or hostile.", book_name) from None
+        raise SnakebookError(
+            "reading the file needed more memory than is available; it is broken or hostile.", book_name
+        ) from None
     from .finish import finish_book
 
     return finish_book(book, options, book_name)

@@ -20,9 +20,25 @@ from .options import ReadOptions
 from .safety import check_zip, check_zip_xml, xml_parser
 from .structure import Mark, build_chapters, heading_marks, looks_unsplit
 
-SKIP_DOC_TYPES = {"cover", "titlepage", "halftitlepage", "toc", "landmarks", "loi", "lot", "copyright-page",
-                  "imprint", "colophon", "frontispiece", "index", "seriespage", "other-credits", "acknowledgments",
-                  "page-list", "pagelist"}
+SKIP_DOC_TYPES = {
+    "cover",
+    "titlepage",
+    "halftitlepage",
+    "toc",
+    "landmarks",
+    "loi",
+    "lot",
+    "copyright-page",
+    "imprint",
+    "colophon",
+    "frontispiece",
+    "index",
+    "seriespage",
+    "other-credits",
+    "acknowledgments",
+    "page-list",
+    "pagelist",
+}
 NOTE_TYPES = {"footnotes", "endnotes", "rearnotes", "footnote", "endnote", "rearnote", "notes"}
 BOILERPLATE_IDS = {"pg-header", "pg-footer", "pg-machine-header", "pg-start-separator", "pg-end-separator"}
 RUNNING_HEAD_CLASSES = {"oeb-header", "oeb-footer", "running-head", "runninghead", "pagenum", "page-number"}
@@ -43,7 +59,9 @@ def _identifiers(book) -> list[str]:
         scheme = " ".join(str(v) for k, v in (attrs or {}).items() if k.endswith("scheme")).lower()
         match = ISBN.match(value)
         digits = re.sub(r"[^\dXx]", "", match.group(1)) if match else ""
-        if match and ("isbn" in scheme or "isbn" in value.lower() or len(digits) == 13 and digits.startswith(("978", "979"))):
+        if match and (
+            "isbn" in scheme or "isbn" in value.lower() or len(digits) == 13 and digits.startswith(("978", "979"))
+        ):
             out.append(f"isbn:{digits.upper()}")
         else:
             out.append(value)
@@ -103,8 +121,11 @@ def _cover(book) -> Cover | None:
             candidates.append(item)
     # The cover page (guide type "cover", or a spine document called cover) shows the image.
     pages = [g.get("href", "") for g in book.guide if g.get("type") == "cover"]
-    pages += [item.get_name() for item in book.get_items() if "cover" in item.get_name().lower()
-              and item.media_type.endswith(("xhtml+xml", "html"))]
+    pages += [
+        item.get_name()
+        for item in book.get_items()
+        if "cover" in item.get_name().lower() and item.media_type.endswith(("xhtml+xml", "html"))
+    ]
     for page in pages:
         item = book.get_item_with_href(page.partition("#")[0])
         if item is None:
@@ -113,7 +134,9 @@ def _cover(book) -> Cover | None:
         for tag in soup.find_all(["img", "image"]):
             src = tag.get("src") or tag.get("xlink:href") or tag.get("href")
             if src:
-                image = book.get_item_with_href(posixpath.normpath(posixpath.join(posixpath.dirname(item.get_name()), unquote(src))))
+                image = book.get_item_with_href(
+                    posixpath.normpath(posixpath.join(posixpath.dirname(item.get_name()), unquote(src)))
+                )
                 if image is not None:
                     candidates.append(image)
     candidates += [i for i in book.get_items() if i.media_type.startswith("image/") and "cover" in i.get_name().lower()]
@@ -219,6 +242,7 @@ def _skip_factory(options: ReadOptions):
         if why:
             coverage.dropped(coverage.visible_text(tag), why)  # the word account (no-op unless recording)
         return bool(why)
+
     return skip
 
 
@@ -232,7 +256,10 @@ def read_epub(path, options: ReadOptions, book_name: str) -> Book:
             warnings.simplefilter("ignore")
             package = epub.read_epub(str(path), options={"ignore_ncx": False})
     except Exception as exc:  # ebooklib raises many kinds for broken packages
-        raise SnakebookError(f"cannot read the EPUB package ({type(exc).__name__}: {exc}); the file is damaged or not an EPUB.", book_name) from None
+        raise SnakebookError(
+            f"cannot read the EPUB package ({type(exc).__name__}: {exc}); the file is damaged or not an EPUB.",
+            book_name,
+        ) from None
 
     titles = _meta(package, "title")
     series, series_index, subtitle = _series_and_subtitle(package)
@@ -305,7 +332,7 @@ def read_epub(path, options: ReadOptions, book_name: str) -> Book:
     if not chapters or looks_unsplit(chapters) and not options.toc_level:  # one chapter per spine document
         marks = []
         for name, position in first_block_of.items():
-            first = [b for b in stream[position:position + 5] if b.text]
+            first = [b for b in stream[position : position + 5] if b.text]
             heading = next((b.text for b in first if b.kind == "heading"), "")
             if not heading and first and len(first[0].text) <= 80 and "\n" not in first[0].text:
                 heading = first[0].text
@@ -318,5 +345,7 @@ def read_epub(path, options: ReadOptions, book_name: str) -> Book:
             chapters = by_files
     book.chapters = chapters
     if not book.chapters:
-        raise SnakebookError("the EPUB has no readable text (no chapters with text were found in its spine).", book_name)
+        raise SnakebookError(
+            "the EPUB has no readable text (no chapters with text were found in its spine).", book_name
+        )
     return book

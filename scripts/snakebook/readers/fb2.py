@@ -69,7 +69,9 @@ def read_fb2(path, options: ReadOptions, book_name: str) -> Book:
     try:
         root = etree.fromstring(data, xml_parser())
     except (etree.XMLSyntaxError, ValueError) as exc:
-        raise SnakebookError(f"the FB2 file is not well-formed XML ({exc}); the file is damaged or not FB2.", book_name) from None
+        raise SnakebookError(
+            f"the FB2 file is not well-formed XML ({exc}); the file is damaged or not FB2.", book_name
+        ) from None
     if root is None or _local(root.tag) != "FictionBook":
         raise SnakebookError("the file is not a FictionBook (FB2) document.", book_name)
 
@@ -78,11 +80,17 @@ def read_fb2(path, options: ReadOptions, book_name: str) -> Book:
 
     def field(parent, name):
         found = parent.find(f"{{*}}{name}") if parent is not None else None
-        return " ".join("".join(found.itertext()).split()) if found is not None and "".join(found.itertext()).strip() else None
+        return (
+            " ".join("".join(found.itertext()).split())
+            if found is not None and "".join(found.itertext()).strip()
+            else None
+        )
 
     authors = []
-    for author in (info.findall("{*}author") if info is not None else []):
-        name = " ".join(filter(None, (field(author, "first-name"), field(author, "middle-name"), field(author, "last-name"))))
+    for author in info.findall("{*}author") if info is not None else []:
+        name = " ".join(
+            filter(None, (field(author, "first-name"), field(author, "middle-name"), field(author, "last-name")))
+        )
         if name or field(author, "nickname"):
             authors.append(name or field(author, "nickname"))
     book = Book(
@@ -100,8 +108,10 @@ def read_fb2(path, options: ReadOptions, book_name: str) -> Book:
         binary = binaries.get((cover_image.get(XLINK) or "").lstrip("#"))
         if binary is not None:
             try:
-                book.cover = Cover(base64.b64decode("".join(binary.text.split()) if binary.text else ""),
-                                   binary.get("content-type") or "image/jpeg")
+                book.cover = Cover(
+                    base64.b64decode("".join(binary.text.split()) if binary.text else ""),
+                    binary.get("content-type") or "image/jpeg",
+                )
             except (binascii.Error, ValueError):
                 book.cover = None
 
@@ -114,7 +124,13 @@ def read_fb2(path, options: ReadOptions, book_name: str) -> Book:
             if name == "section":
                 title = child.find("{*}title")
                 if title is not None:
-                    marks.append(Mark(len(blocks), " ".join(_text(p) for p in title.iter("{*}p") if _text(p)) or _text(title), depth))
+                    marks.append(
+                        Mark(
+                            len(blocks),
+                            " ".join(_text(p) for p in title.iter("{*}p") if _text(p)) or _text(title),
+                            depth,
+                        )
+                    )
                 walk(child, depth + 1)
             elif name == "title":
                 text = " ".join(_text(p) for p in child.iter("{*}p") if _text(p)) or _text(child)

@@ -18,7 +18,7 @@ def detect_language(book: Book) -> str | None:
 
     DetectorFactory.seed = 0
     chapters = book.chapters
-    middle = chapters[len(chapters) // 3: len(chapters) // 3 + 3] or chapters
+    middle = chapters[len(chapters) // 3 : len(chapters) // 3 + 3] or chapters
     sample = " ".join(plain_text(c.text[:4000], headings=False) for c in middle)
     if len(sample.strip()) < 20:
         return None
@@ -39,7 +39,9 @@ def finish_book(book: Book, options: ReadOptions, book_name: str) -> Book:
         book.language = normalise_tag(book.language) or normalise_tag(detect_language(book))
     for number, chapter in enumerate(book.chapters, start=1):
         # A chapter the book gives no title is named in the book's language, never in English alone.
-        chapter.title = re.sub(r"\s+", " ", chapter.title).strip() or chapter_title(text_language(book.language), number)
+        chapter.title = re.sub(r"\s+", " ", chapter.title).strip() or chapter_title(
+            text_language(book.language), number
+        )
     seen: dict[str, int] = {}
     for chapter in book.chapters:
         key = chapter.title.lower()

@@ -14,7 +14,9 @@ END = re.compile(
     r"|^[ \t]*End of (?:the |this )?Project Gutenberg'?s? [^\n]*$",
     re.IGNORECASE | re.MULTILINE,
 )
-PRODUCED_BY = re.compile(r"\A\s*(?:(?:Produced|Prepared|Transcribed|E-?text prepared) by[^\n]*(?:\n[^\n]+)*\n\s*\n)", re.IGNORECASE)
+PRODUCED_BY = re.compile(
+    r"\A\s*(?:(?:Produced|Prepared|Transcribed|E-?text prepared) by[^\n]*(?:\n[^\n]+)*\n\s*\n)", re.IGNORECASE
+)
 _LICENCE_WORDS = re.compile(
     r"project gutenberg(?:-tm)?|gutenberg literary archive|full license|public domain in the united states|"
     r"terms of (?:use|this license)|refund|trademark|warrant(?:y|ies)|creative commons|all rights reserved|"
@@ -29,11 +31,11 @@ def strip_text(text: str) -> str:
 
     start = START.search(text)
     if start:
-        coverage.dropped(text[:start.end()], "licence")
-        text = text[start.end():]
+        coverage.dropped(text[: start.end()], "licence")
+        text = text[start.end() :]
     end = END.search(text)
     if end:
-        coverage.dropped(text[end.start():], "licence")
+        coverage.dropped(text[end.start() :], "licence")
         text = text[: end.start()]
     if start:
         produced = PRODUCED_BY.match(text)

@@ -16,9 +16,42 @@ from bs4 import BeautifulSoup, NavigableString, Tag, XMLParsedAsHTMLWarning
 from ..chaptertext import BREAK, SCENE_BREAK, join_elements, make_hint
 
 BLOCK_TAGS = {
-    "p", "div", "section", "article", "aside", "blockquote", "li", "ul", "ol", "dl", "dt", "dd",
-    "h1", "h2", "h3", "h4", "h5", "h6", "pre", "table", "tr", "td", "th", "figure", "figcaption",
-    "header", "footer", "main", "nav", "hr", "body", "hgroup", "address", "center", "poem", "stanza",
+    "p",
+    "div",
+    "section",
+    "article",
+    "aside",
+    "blockquote",
+    "li",
+    "ul",
+    "ol",
+    "dl",
+    "dt",
+    "dd",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "pre",
+    "table",
+    "tr",
+    "td",
+    "th",
+    "figure",
+    "figcaption",
+    "header",
+    "footer",
+    "main",
+    "nav",
+    "hr",
+    "body",
+    "hgroup",
+    "address",
+    "center",
+    "poem",
+    "stanza",
 }
 HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 SKIP_TAGS = {"script", "style", "head", "title", "img", "svg", "math", "object", "video", "audio", "iframe", "noscript"}
@@ -82,7 +115,9 @@ def _inline_text(node: Tag, hints: bool = True) -> str:
 def clean_inline(text: str) -> str:
     """Collapse white space inside lines; keep explicit line breaks."""
     text = text.replace("\u00ad", "")  # soft hyphen
-    lines = [re.sub(r"[ \t\r\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+", " ", line).strip() for line in text.split("\n")]
+    lines = [
+        re.sub(r"[ \t\r\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+", " ", line).strip() for line in text.split("\n")
+    ]
     return "\n".join(line for line in lines if line)
 
 
@@ -96,7 +131,9 @@ VERSE_HINTS = ("line", "stanza", "verse", "poem", "lg")
 def _is_line_group(tag: Tag, types: set[str]) -> bool:
     """A stanza marked up as one element per verse line (``<div class="linegroup"><div>line</div>...``)."""
     classes = " ".join(tag.get("class") or []).lower()
-    if not (types & {"verse", "stanza", "poem", "z3998:verse", "z3998:stanza"} or any(h in classes for h in VERSE_HINTS)):
+    if not (
+        types & {"verse", "stanza", "poem", "z3998:verse", "z3998:stanza"} or any(h in classes for h in VERSE_HINTS)
+    ):
         return False
     children = [c for c in tag.children if isinstance(c, Tag)]
     if len(children) < 2 or any(c.name not in ("div", "p", "span", "br") for c in children):
@@ -128,7 +165,12 @@ def iter_blocks(root: Tag, skip=None):
         if tag.name == "hr":
             yield Block(BREAK, SCENE_BREAK, _take_ids(), set(all_types))
             return
-        if tag.name in HEADING_TAGS or tag.name in BLOCK_TAGS and tag.name not in ("body",) and not _has_block_child(tag):
+        if (
+            tag.name in HEADING_TAGS
+            or tag.name in BLOCK_TAGS
+            and tag.name not in ("body",)
+            and not _has_block_child(tag)
+        ):
             for sub in tag.find_all(id=True):
                 pending_ids.append(sub["id"])
             text = clean_inline(_inline_text(tag))
@@ -150,7 +192,9 @@ def iter_blocks(root: Tag, skip=None):
         # Mixed content: a container with loose text and block children.
         run: list[str] = []
         for child in tag.children:
-            if isinstance(child, Tag) and (child.name in BLOCK_TAGS or child.name in HEADING_TAGS or _has_block_child(child)):
+            if isinstance(child, Tag) and (
+                child.name in BLOCK_TAGS or child.name in HEADING_TAGS or _has_block_child(child)
+            ):
                 loose = clean_inline("".join(run))
                 run = []
                 if loose:

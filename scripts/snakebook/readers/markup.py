@@ -21,7 +21,7 @@ def _strip_gutenberg(blocks: list[Block]) -> list[Block]:
     start = next((i for i, b in enumerate(blocks) if gutenberg.START.search(b.text)), None)
     end = next((i for i, b in enumerate(blocks) if gutenberg.END.search(b.text)), None)
     if start is not None:
-        blocks = blocks[start + 1:]
+        blocks = blocks[start + 1 :]
         end = next((i for i, b in enumerate(blocks) if gutenberg.END.search(b.text)), None)
     if end is not None:
         blocks = blocks[:end]
@@ -38,7 +38,11 @@ def html_book(markup: bytes | str, options: ReadOptions, book_name: str, fallbac
         if tag.get("id") in ("pg-header", "pg-footer") or "pg-boilerplate" in (tag.get("class") or []):
             return True
         types = epub_types(tag)
-        if types & {"toc", "cover", "titlepage", "copyright-page", "colophon", "imprint"} and tag.name in ("section", "div", "nav"):
+        if types & {"toc", "cover", "titlepage", "copyright-page", "colophon", "imprint"} and tag.name in (
+            "section",
+            "div",
+            "nav",
+        ):
             return True
         return bool(types & NOTE_TYPES) and not options.keep_notes
 
@@ -49,9 +53,12 @@ def html_book(markup: bytes | str, options: ReadOptions, book_name: str, fallbac
     meta = {m.get("name", "").lower(): m.get("content", "") for m in soup.find_all("meta") if m.get("name")}
     html = soup.find("html")
     language = (html.get("lang") or html.get("xml:lang")) if html else None
-    book = Book(title=title or fallback_title, authors=[meta["author"]] if meta.get("author") else [],
-                language=language or meta.get("language") or meta.get("dc.language"),
-                description=meta.get("description") or None)
+    book = Book(
+        title=title or fallback_title,
+        authors=[meta["author"]] if meta.get("author") else [],
+        language=language or meta.get("language") or meta.get("dc.language"),
+        description=meta.get("description") or None,
+    )
     marks: list[Mark] = heading_marks(blocks)
     book.chapters = build_chapters(blocks, marks, options)
     return book

@@ -41,7 +41,9 @@ def read_mobi(path, options: ReadOptions, book_name: str) -> Book:
     with open(path, "rb") as handle:
         header = handle.read(68)
     if len(header) < 68 or header[60:68] not in (b"BOOKMOBI", b"TEXtREAd"):
-        raise SnakebookError("the file is not a MOBI/AZW ebook (no BOOKMOBI header); it may be another format renamed.", book_name)
+        raise SnakebookError(
+            "the file is not a MOBI/AZW ebook (no BOOKMOBI header); it may be another format renamed.", book_name
+        )
     try:
         from loguru import logger
 
@@ -56,9 +58,13 @@ def read_mobi(path, options: ReadOptions, book_name: str) -> Book:
         except Exception as exc:  # KindleUnpack raises plain Exceptions for DRM and damage
             message = str(exc)
             if "drm" in message.lower() or "encrypt" in message.lower():
-                raise SnakebookError("the book is DRM-protected; only DRM-free MOBI/AZW files can be read.", book_name) from None
-            raise SnakebookError(f"cannot unpack the MOBI/AZW file ({type(exc).__name__}: {message}); it is damaged or unsupported.",
-                                 book_name) from None
+                raise SnakebookError(
+                    "the book is DRM-protected; only DRM-free MOBI/AZW files can be read.", book_name
+                ) from None
+            raise SnakebookError(
+                f"cannot unpack the MOBI/AZW file ({type(exc).__name__}: {message}); it is damaged or unsupported.",
+                book_name,
+            ) from None
         extracted = Path(extracted)
         if extracted.suffix == ".epub":
             return read_epub(extracted, options, book_name)

@@ -32,7 +32,9 @@ def read_docx(path, options: ReadOptions, book_name: str) -> Book:
         with open(path, "rb") as handle:
             result = mammoth.convert_to_html(handle)
     except Exception as exc:  # mammoth raises KeyError/ValueError/zip errors for broken documents
-        raise SnakebookError(f"cannot read the DOCX document ({type(exc).__name__}: {exc}); it is damaged or not DOCX.", book_name) from None
+        raise SnakebookError(
+            f"cannot read the DOCX document ({type(exc).__name__}: {exc}); it is damaged or not DOCX.", book_name
+        ) from None
     book = html_book(f"<html><body>{result.value}</body></html>", options, book_name, Path(path).stem)
     book.title = Path(path).stem.replace("_", " ") if book.title == Path(path).stem else book.title
     return book
@@ -46,7 +48,9 @@ def read_with_calibre(path, options: ReadOptions, book_name: str, hint: str | No
         alternative = f" (or {hint})" if hint else ""
         raise SnakebookError(
             f"reading '{suffix}' files needs Calibre's ebook-convert, which is not installed. Install it with: "
-            f"{CALIBRE_INSTALL}{alternative}; or convert the book to EPUB yourself.", book_name)
+            f"{CALIBRE_INSTALL}{alternative}; or convert the book to EPUB yourself.",
+            book_name,
+        )
     from .epub import read_epub
 
     with tempfile.TemporaryDirectory(prefix="snakebook-calibre-") as tmp:
@@ -54,7 +58,9 @@ def read_with_calibre(path, options: ReadOptions, book_name: str, hint: str | No
         try:
             result = subprocess.run([converter, str(path), str(target)], capture_output=True, text=True, timeout=1800)
         except subprocess.TimeoutExpired:
-            raise SnakebookError("Calibre's ebook-convert took more than 30 minutes; convert the book to EPUB yourself.", book_name) from None
+            raise SnakebookError(
+                "Calibre's ebook-convert took more than 30 minutes; convert the book to EPUB yourself.", book_name
+            ) from None
         if result.returncode != 0 or not target.is_file():
             tail = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
             raise SnakebookError(f"Calibre's ebook-convert could not convert the book ({tail[0]}).", book_name)

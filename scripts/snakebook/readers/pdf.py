@@ -17,7 +17,15 @@ from .options import ReadOptions
 from .plaintext import split_text
 from .safety import check_file
 
-LIGATURES = {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl", "\ufb05": "st", "\ufb06": "st"}
+LIGATURES = {
+    "\ufb00": "ff",
+    "\ufb01": "fi",
+    "\ufb02": "fl",
+    "\ufb03": "ffi",
+    "\ufb04": "ffl",
+    "\ufb05": "st",
+    "\ufb06": "st",
+}
 PAGE_NUMBER = re.compile(r"^\s*(?:[-–—]\s*)?(?:\d{1,4}|[ivxlcdm]{1,7})(?:\s*[-–—])?\s*$", re.IGNORECASE)
 
 
@@ -75,8 +83,12 @@ def _page_paragraphs(lines: list[str], width: int) -> list[str]:
 
 def _is_caption(paragraph: str) -> bool:
     letters = [c for c in paragraph if c.isalpha()]
-    return len(paragraph) > 40 and bool(letters) and all(c.isupper() for c in letters) and not re.match(
-        r"(?:CHAPTER|PART|BOOK)\b", paragraph)
+    return (
+        len(paragraph) > 40
+        and bool(letters)
+        and all(c.isupper() for c in letters)
+        and not re.match(r"(?:CHAPTER|PART|BOOK)\b", paragraph)
+    )
 
 
 def read_pdf(path, options: ReadOptions, book_name: str) -> Book:
@@ -91,15 +103,22 @@ def read_pdf(path, options: ReadOptions, book_name: str) -> Book:
             try:
                 reader.decrypt("")
             except Exception:
-                raise SnakebookError("the PDF is encrypted with a password; remove the protection first.", book_name) from None
+                raise SnakebookError(
+                    "the PDF is encrypted with a password; remove the protection first.", book_name
+                ) from None
         raw_pages = [(page.extract_text() or "") for page in reader.pages]
         info = reader.metadata or {}
     except SnakebookError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise SnakebookError(f"cannot read the PDF ({type(exc).__name__}: {exc}); the file is damaged or not a PDF.", book_name) from None
+        raise SnakebookError(
+            f"cannot read the PDF ({type(exc).__name__}: {exc}); the file is damaged or not a PDF.", book_name
+        ) from None
     if sum(len(p.strip()) for p in raw_pages) < 50:
-        raise SnakebookError("the PDF has no text layer (it is scanned images); run OCR on it first, e.g. `ocrmypdf in.pdf out.pdf`.", book_name)
+        raise SnakebookError(
+            "the PDF has no text layer (it is scanned images); run OCR on it first, e.g. `ocrmypdf in.pdf out.pdf`.",
+            book_name,
+        )
 
     pages = []
     for number, text in enumerate(raw_pages, start=1):
@@ -117,7 +136,9 @@ def read_pdf(path, options: ReadOptions, book_name: str) -> Book:
                 continue
             # A paragraph cut by the page break continues on the next page.
             if paragraphs and re.search(r"[a-z,;]-?$", paragraphs[-1]) and re.match(r"[a-z]", paragraph):
-                paragraphs[-1] = (paragraphs[-1][:-1] if paragraphs[-1].endswith("-") else paragraphs[-1] + " ") + paragraph
+                paragraphs[-1] = (
+                    paragraphs[-1][:-1] if paragraphs[-1].endswith("-") else paragraphs[-1] + " "
+                ) + paragraph
             else:
                 paragraphs.append(paragraph)
     text = "\n\n".join(_heading_lines(paragraphs))
@@ -134,11 +155,19 @@ def _heading_lines(paragraphs: list[str]) -> list[str]:
         if paragraph is None:
             continue
         following = paragraphs[index + 1] if index + 1 < len(paragraphs) else ""
-        if re.fullmatch(r"(?:CHAPTER|PART|BOOK|STAVE)\s+[IVXLC\d]+\.?(?:\s+[A-Z][A-Z .,'’&;:-]*)?", paragraph) \
-                and following and len(following) < 60 and following.upper() == following:
+        if (
+            re.fullmatch(r"(?:CHAPTER|PART|BOOK|STAVE)\s+[IVXLC\d]+\.?(?:\s+[A-Z][A-Z .,'’&;:-]*)?", paragraph)
+            and following
+            and len(following) < 60
+            and following.upper() == following
+        ):
             paragraph = f"{paragraph} {following}"  # a heading set on two lines
             paragraphs[index + 1] = None
-        match = re.match(r"^((?:CHAPTER|PART|BOOK|STAVE)\s+[IVXLC\d]+\.?(?:\s+[A-Z][A-Z0-9 .,'’&;:-]*[A-Z.])?)(?=\s|$)(.*)$", paragraph, re.S)
+        match = re.match(
+            r"^((?:CHAPTER|PART|BOOK|STAVE)\s+[IVXLC\d]+\.?(?:\s+[A-Z][A-Z0-9 .,'’&;:-]*[A-Z.])?)(?=\s|$)(.*)$",
+            paragraph,
+            re.S,
+        )
         if match and match.group(2).strip():
             head, rest = match.group(1), match.group(2).strip()
             # "CHAPTER I. MR. SHERLOCK HOLMES. IN the year": the title's words, then the text.

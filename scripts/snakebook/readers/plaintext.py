@@ -42,8 +42,13 @@ PAGE_REF = re.compile(r"(?:[\s.·]*(?:p\.|page|bladz\.?)?\s*\d+\.?|\s+[IVXLC]+\.
 def decode_text(data: bytes, book_name: str) -> str:
     """Bytes to text: a BOM wins, then UTF-16/32 without a BOM (told by where its zero bytes are), then strict
     UTF-8, then charset-normalizer's best guess."""
-    for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
-                          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+    for bom, encoding in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF32_LE, "utf-32"),
+        (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
         if data.startswith(bom):
             return data.decode(encoding, errors="replace")
     wide = _wide_encoding(data)
@@ -60,10 +65,25 @@ def decode_text(data: bytes, book_name: str) -> str:
 
     best = from_bytes(data[:2_000_000]).best()
     if best is None:
-        raise SnakebookError("the text file's encoding cannot be recognised (is it really text?); save it as UTF-8.", book_name)
+        raise SnakebookError(
+            "the text file's encoding cannot be recognised (is it really text?); save it as UTF-8.", book_name
+        )
     encoding = best.encoding
     # Western 8-bit texts: prefer cp1252 (a superset of Latin-1's printable range) when it decodes cleanly.
-    if encoding in ("latin_1", "iso8859_15", "cp1250", "iso8859_2") and best.language in ("Dutch", "English", "German", "French", "Spanish", "Italian", "Portuguese", "Danish", "Swedish", "Norwegian", "Finnish", "Unknown"):
+    if encoding in ("latin_1", "iso8859_15", "cp1250", "iso8859_2") and best.language in (
+        "Dutch",
+        "English",
+        "German",
+        "French",
+        "Spanish",
+        "Italian",
+        "Portuguese",
+        "Danish",
+        "Swedish",
+        "Norwegian",
+        "Finnish",
+        "Unknown",
+    ):
         encoding = "cp1252"
     try:
         return data.decode(encoding)
@@ -153,12 +173,23 @@ def _heading_candidates(paras: list[tuple[str, int]]) -> list[tuple[int, str, st
         first = lines[0]
         match = KEYWORD_HEADING.match(first)
         if match and len(first) <= 90 and (blanks >= 1 or i == 0):
-            found.append((i, " ".join(lines) if len(lines) > 1 and all(line.isupper() for line in lines) else first,
-                          "part" if match.group("part") else "chapter"))
+            found.append(
+                (
+                    i,
+                    " ".join(lines) if len(lines) > 1 and all(line.isupper() for line in lines) else first,
+                    "part" if match.group("part") else "chapter",
+                )
+            )
             continue
         letters = re.sub(r"[^\w]", "", " ".join(lines))
-        if blanks >= 2 and len(" ".join(lines)) <= 80 and letters and " ".join(lines).upper() == " ".join(lines) \
-                and re.search(r"[^\W\d_]{2}", " ".join(lines)) and len(lines) <= 2:
+        if (
+            blanks >= 2
+            and len(" ".join(lines)) <= 80
+            and letters
+            and " ".join(lines).upper() == " ".join(lines)
+            and re.search(r"[^\W\d_]{2}", " ".join(lines))
+            and len(lines) <= 2
+        ):
             found.append((i, " ".join(lines), "caps"))
     return found
 
@@ -173,9 +204,17 @@ def _contents_titles(paras: list[tuple[str, int]]) -> tuple[int, int, list[str]]
         for j in range(i + 1, min(len(paras), i + 400)):
             lines = [line.strip() for line in paras[j][0].split("\n") if line.strip()]
             with_refs = sum(1 for line in lines if PAGE_REF.search(line))
-            if not lines or any(len(line) > 90 for line in lines) or len(lines) > 3 and with_refs < len(lines) / 2 \
-                    or titles and norm(PAGE_REF.sub("", lines[0])) == norm(titles[0]) \
-                    or paras[j][1] >= 3 and len(titles) > 2 and not with_refs:
+            if (
+                not lines
+                or any(len(line) > 90 for line in lines)
+                or len(lines) > 3
+                and with_refs < len(lines) / 2
+                or titles
+                and norm(PAGE_REF.sub("", lines[0])) == norm(titles[0])
+                or paras[j][1] >= 3
+                and len(titles) > 2
+                and not with_refs
+            ):
                 break
             for line in lines:
                 entry = PAGE_REF.sub("", line).strip(" .")
@@ -197,17 +236,27 @@ def split_text(text: str, options: ReadOptions) -> list:
     if entries:
         wanted = {norm(e) for e in entries}
         # A heading may span two lines where the contents has it on one (or the reverse).
-        chosen = [c for c in candidates if norm(c[1]) in wanted
-                  or any(norm(c[1]).startswith(w) or w.startswith(norm(c[1])) for w in wanted if len(w) > 12 and len(norm(c[1])) > 12)]
+        chosen = [
+            c
+            for c in candidates
+            if norm(c[1]) in wanted
+            or any(
+                norm(c[1]).startswith(w) or w.startswith(norm(c[1]))
+                for w in wanted
+                if len(w) > 12 and len(norm(c[1])) > 12
+            )
+        ]
         # A title listed twice in the contents list (Chapter 1 ... Chapter 1 again) counts once per heading.
         if len(chosen) < 3:
             chosen = []
     if not chosen:
         keyword = [c for c in candidates if c[2] != "caps"]
-        chosen = keyword if len(keyword) >= 2 else [c for c in candidates if c[2] == "caps"] if len(candidates) >= 3 else []
+        chosen = (
+            keyword if len(keyword) >= 2 else [c for c in candidates if c[2] == "caps"] if len(candidates) >= 3 else []
+        )
 
     if c_start >= 0:  # the word account (no-op unless recording): the contents list is not read
-        coverage.dropped("\n".join(raw for raw, _blanks in paras[c_start:c_end + 1]), "contents")
+        coverage.dropped("\n".join(raw for raw, _blanks in paras[c_start : c_end + 1]), "contents")
     blocks: list[Block] = []
     index_of: dict[int, int] = {}
     for i, (raw, _blanks) in enumerate(paras):
@@ -249,5 +298,10 @@ def read_text(path, options: ReadOptions, book_name: str) -> Book:
     if not chapters:
         raise SnakebookError("the text file has no readable text.", book_name)
     language = normalise_tag(meta.get("Language"))
-    return Book(title=meta.get("Title") or Path(path).stem, authors=[meta["Author"]] if meta.get("Author") else [],
-                language=language, chapters=chapters, date=meta.get("Release Date"))
+    return Book(
+        title=meta.get("Title") or Path(path).stem,
+        authors=[meta["Author"]] if meta.get("Author") else [],
+        language=language,
+        chapters=chapters,
+        date=meta.get("Release Date"),
+    )

@@ -28,9 +28,13 @@ def check_file(path: str | Path, book: str, what: str = "book") -> int:
     """Refuse empty or absurdly large files; return the size."""
     size = Path(path).stat().st_size
     if size == 0:
-        raise SnakebookError(f"the {what} file '{Path(path).name}' is empty (0 bytes); re-export or re-download it.", book)
+        raise SnakebookError(
+            f"the {what} file '{Path(path).name}' is empty (0 bytes); re-export or re-download it.", book
+        )
     if size > MAX_FILE_BYTES:
-        raise SnakebookError(f"the {what} file is {size} bytes, more than the {MAX_FILE_BYTES} allowed for one ebook.", book)
+        raise SnakebookError(
+            f"the {what} file is {size} bytes, more than the {MAX_FILE_BYTES} allowed for one ebook.", book
+        )
     return size
 
 
@@ -49,26 +53,35 @@ def check_zip(path: str | Path, book: str) -> None:
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise SnakebookError(
             f"the file is not a valid ZIP/EPUB container ({exc}); it may be another kind of file renamed, "
-            "or damaged: re-export or re-download it.", book) from None
+            "or damaged: re-export or re-download it.",
+            book,
+        ) from None
     if len(infos) > MAX_MEMBERS:
-        raise SnakebookError(f"the archive has {len(infos)} members, more than the {MAX_MEMBERS} allowed; it looks hostile.", book)
+        raise SnakebookError(
+            f"the archive has {len(infos)} members, more than the {MAX_MEMBERS} allowed; it looks hostile.", book
+        )
     total = 0
     for info in infos:
         if _unsafe_member_name(info.filename):
             raise SnakebookError(
                 f"archive member name '{info.filename}' points outside the archive (path traversal); refusing a hostile file.",
-                book)
+                book,
+            )
         total += info.file_size
-        if info.file_size > MAX_MEMBER_UNCOMPRESSED or (
-            info.compress_size and info.file_size > 1024 * 1024 and info.file_size / info.compress_size > MAX_RATIO
-        ) or (info.compress_size == 0 and info.file_size > 1024 * 1024):
+        if (
+            info.file_size > MAX_MEMBER_UNCOMPRESSED
+            or (info.compress_size and info.file_size > 1024 * 1024 and info.file_size / info.compress_size > MAX_RATIO)
+            or (info.compress_size == 0 and info.file_size > 1024 * 1024)
+        ):
             raise SnakebookError(
                 f"archive member '{info.filename}' expands to {info.file_size} bytes "
                 f"(compression ratio {info.file_size / max(info.compress_size, 1):.0f}:1): refusing a likely zip bomb.",
                 book,
             )
     if total > MAX_TOTAL_UNCOMPRESSED:
-        raise SnakebookError(f"the archive expands to {total} bytes, more than the 1 GiB allowed: refusing a likely zip bomb.", book)
+        raise SnakebookError(
+            f"the archive expands to {total} bytes, more than the 1 GiB allowed: refusing a likely zip bomb.", book
+        )
 
 
 def check_xml(data: bytes, book: str, what: str) -> None:
@@ -77,10 +90,14 @@ def check_xml(data: bytes, book: str, what: str) -> None:
     if _ENTITY_DECLARATION.search(head) or any(marker in head for marker in _ENTITY_DECLARATION_UTF16):
         raise SnakebookError(
             f"'{what}' declares XML entities in its DTD, which real ebooks never need and which is how XML entity "
-            "bombs ('billion laughs') work; refusing a hostile or broken file.", book)
+            "bombs ('billion laughs') work; refusing a hostile or broken file.",
+            book,
+        )
 
 
-def check_zip_xml(path: str | Path, book: str, suffixes=(".xml", ".opf", ".ncx", ".xhtml", ".html", ".htm", ".svg", ".smil", ".pls")) -> None:
+def check_zip_xml(
+    path: str | Path, book: str, suffixes=(".xml", ".opf", ".ncx", ".xhtml", ".html", ".htm", ".svg", ".smil", ".pls")
+) -> None:
     """Run :func:`check_xml` over every XML-like member of an archive (after :func:`check_zip`)."""
     with zipfile.ZipFile(path) as archive:
         for info in archive.infolist():

@@ -74,14 +74,25 @@ def _drop_title_headings(blocks: list[Block], title: str) -> tuple[list[Block], 
     out = list(blocks)
     while out and (not out[0].text or out[0].kind == "break"):
         out.pop(0)
-    if out and out[0].kind == "heading" and norm(out[0].text) and (norm(out[0].text) in wanted or wanted in norm(out[0].text)):
+    if (
+        out
+        and out[0].kind == "heading"
+        and norm(out[0].text)
+        and (norm(out[0].text) in wanted or wanted in norm(out[0].text))
+    ):
         if len(norm(out[0].text)) > len(wanted) and wanted:
             title = clean_title(out[0].text)
         coverage.dropped(out.pop(0).text, "heading replaced by the title")
         while out and (not out[0].text or out[0].kind == "break"):
             out.pop(0)
-        if LABEL_TITLE.match(title.strip()) and out and out[0].kind == "heading" and len(out[0].text) <= 80 \
-                and re.search(r"[^\W\d_]{3}", out[0].text) and not LABEL_TITLE.match(out[0].text.strip()):
+        if (
+            LABEL_TITLE.match(title.strip())
+            and out
+            and out[0].kind == "heading"
+            and len(out[0].text) <= 80
+            and re.search(r"[^\W\d_]{3}", out[0].text)
+            and not LABEL_TITLE.match(out[0].text.strip())
+        ):
             title = f"{title.strip().rstrip('.')}: {out[0].text.strip().rstrip('.')}"
             out.pop(0)
     return out, title
@@ -121,7 +132,7 @@ def _regions(blocks: list[Block], marks: list[Mark]) -> list[_Region]:
         regions.append(_Region(heading, lead, 0))
     for i, mark in enumerate(unique):
         end = unique[i + 1].position if i + 1 < len(unique) else len(blocks)
-        regions.append(_Region(clean_title(mark.title), blocks[mark.position:end], mark.depth))
+        regions.append(_Region(clean_title(mark.title), blocks[mark.position : end], mark.depth))
     return regions
 
 
@@ -152,8 +163,10 @@ def _clean_regions(regions: list[_Region], options: ReadOptions) -> list[Chapter
         kept.append(region)
 
     # Leading title pages, dedications and edition notes: short regions before the first substantial one.
-    while kept and (sum(len(b.text) for b in kept[0].blocks) < TITLE_PAGE_CHARS or _body_chars(kept[0].blocks) < 300) and any(
-        sum(len(b.text) for b in r.blocks) >= SUBSTANTIAL_CHARS for r in kept[1:]
+    while (
+        kept
+        and (sum(len(b.text) for b in kept[0].blocks) < TITLE_PAGE_CHARS or _body_chars(kept[0].blocks) < 300)
+        and any(sum(len(b.text) for b in r.blocks) >= SUBSTANTIAL_CHARS for r in kept[1:])
     ):
         _left_out(kept.pop(0), "title page")
     if kept and kept[0].depth == 0 and sum(len(b.text) for b in kept[0].blocks) < SUBSTANTIAL_CHARS and len(kept) > 1:
@@ -162,8 +175,11 @@ def _clean_regions(regions: list[_Region], options: ReadOptions) -> list[Chapter
     chapters: list[Chapter] = []
     carry: list[Block] = []
     for i, region in enumerate(kept):
-        if _body_chars(region.blocks) < HEADING_ONLY_CHARS and i + 1 < len(kept) and \
-                all(b.kind != "p" or len(b.text) < 120 for b in region.blocks):
+        if (
+            _body_chars(region.blocks) < HEADING_ONLY_CHARS
+            and i + 1 < len(kept)
+            and all(b.kind != "p" or len(b.text) < 120 for b in region.blocks)
+        ):
             # A part title page: its headings (and epigraph) open the next chapter.
             heads = [b for b in region.blocks if b.text]
             if region.title and not any(b.kind == "heading" and norm(b.text) == norm(region.title) for b in heads):

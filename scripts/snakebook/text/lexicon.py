@@ -115,7 +115,9 @@ def lexicon_entries(source) -> dict[str, Entry]:
     if isinstance(source, (str, Path)):
         source = _load_file(Path(source).expanduser())
     if not isinstance(source, dict):
-        raise SnakebookError(f"`lexicon` must be a mapping, a file path or a list of them, not {type(source).__name__}.")
+        raise SnakebookError(
+            f"`lexicon` must be a mapping, a file path or a list of them, not {type(source).__name__}."
+        )
     return {str(word): _entry(value) for word, value in source.items() if str(word).strip()}
 
 

@@ -49,8 +49,25 @@ class TextOptions:
 
 # --------------------------------------------------------------------------- typography
 
-QUOTES = str.maketrans({"«": '"', "»": '"', "„": '"', "‟": '"', "“": '"', "”": '"', "‹": "'", "›": "'",
-                        "‚": "'", "‘": "'", "’": "'", "‛": "'", "′": "′", "`": "'", "´": "'"})
+QUOTES = str.maketrans(
+    {
+        "«": '"',
+        "»": '"',
+        "„": '"',
+        "‟": '"',
+        "“": '"',
+        "”": '"',
+        "‹": "'",
+        "›": "'",
+        "‚": "'",
+        "‘": "'",
+        "’": "'",
+        "‛": "'",
+        "′": "′",
+        "`": "'",
+        "´": "'",
+    }
+)
 ZERO_WIDTH = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 SPACES = re.compile(r"[ \t\r\f\v\u2000-\u200a\u205f\u3000\u1680]+")
 FOOTNOTE = re.compile(rf"(?<={LETTER}{{3}})[¹²³⁴⁵⁶⁷⁸⁹⁰]+|(?<=[\w.,;:!?\"'])\[(?:\d{{1,3}}|[a-z*†‡])\]|[†‡]")
@@ -59,8 +76,14 @@ FOOTNOTE = re.compile(rf"(?<={LETTER}{{3}})[¹²³⁴⁵⁶⁷⁸⁹⁰]+|(?<=[\
 def _ftfy(text: str) -> str:
     import ftfy
 
-    return ftfy.fix_text(text, uncurl_quotes=False, fix_latin_ligatures=True, fix_character_width=True,
-                         normalization="NFC", explain=False)
+    return ftfy.fix_text(
+        text,
+        uncurl_quotes=False,
+        fix_latin_ligatures=True,
+        fix_character_width=True,
+        normalization="NFC",
+        explain=False,
+    )
 
 
 def typography(text: str) -> str:
@@ -97,7 +120,7 @@ def _alternation(keys) -> str:
 
 def _keep_final_dot(spoken: str, match: re.Match, text: str, capital: bool = False) -> str:
     """An abbreviation's dot that also ended the sentence still ends it (``capital``: also before a capital)."""
-    rest = text[match.end():]
+    rest = text[match.end() :]
     if match.group(0).endswith(".") and (not rest.strip(END_PUNCT + " ") or capital and re.match(rf"\s+{UPPER}", rest)):
         return spoken + "."
     return spoken
@@ -125,13 +148,14 @@ class _Steps:
             self.number = r"\d+(?:[.\u202f]\d{3})*(?:,\d+)?"
         else:
             self.number = r"\d+(?:[,\u202f]\d{3})*(?:\.\d+)?"
-        self.abbr_re = re.compile(rf"(?<!\w){'(?:' + _alternation(w.abbreviations) + ')'}(?!\w)") if w.abbreviations else None
+        self.abbr_re = (
+            re.compile(rf"(?<!\w){'(?:' + _alternation(w.abbreviations) + ')'}(?!\w)") if w.abbreviations else None
+        )
         self.before_number_re = re.compile(
-            rf"(?<![\w.]){'(?:' + _alternation(w.before_number) + ')'}(?=\s?(?:\d|[IVXLCivxlc]{2,}\b|[VXLC]\b))")
-        self.title_re = re.compile(
-            rf"(?<![\w.])(?:{_alternation(w.titles)})(?=\s+(?:{UPPER}|(?:and|et|und|y|en)\b|&))")
-        self.units_re = re.compile(
-            rf"(?<![\w.,])({self.number})\s?(?:{_alternation(w.units)})(?![\w²/])")
+            rf"(?<![\w.]){'(?:' + _alternation(w.before_number) + ')'}(?=\s?(?:\d|[IVXLCivxlc]{(2,)}\b|[VXLC]\b))"
+        )
+        self.title_re = re.compile(rf"(?<![\w.])(?:{_alternation(w.titles)})(?=\s+(?:{UPPER}|(?:and|et|und|y|en)\b|&))")
+        self.units_re = re.compile(rf"(?<![\w.,])({self.number})\s?(?:{_alternation(w.units)})(?![\w²/])")
         triggers = _alternation(w.roman_triggers)
         self.roman_trigger_re = re.compile(rf"(?i:(?<!\w)({triggers}))\s+([IVXLCDM]+|[ivxlc]+)\b(?!['’]\w)")
 
@@ -178,8 +202,10 @@ class _Steps:
             text = re.sub(r"(?<=[a-z] )St\.(?!\s+[A-Z])", lambda m: _keep_final_dot("Street", m, text), text)
         text = self.title_re.sub(lambda m: w.titles[m.group(0)], text)
         if self.abbr_re is not None:
-            text = self.abbr_re.sub(lambda m: _keep_final_dot(w.abbreviations[m.group(0)], m, text,
-                                                              capital=m.group(0) in w.sentence_final), text)
+            text = self.abbr_re.sub(
+                lambda m: _keep_final_dot(w.abbreviations[m.group(0)], m, text, capital=m.group(0) in w.sentence_final),
+                text,
+            )
         return text
 
     # ---- money
@@ -201,10 +227,12 @@ class _Steps:
             return spoken
 
         scale = r"(?:\s(million|billion|trillion|millions?|milliards?|Millionen|Million|Milliarden|millones|millón|miljoen|miljard))?"
-        text = re.sub(rf"({symbols})\s?({self.number}){scale}\b",
-                      lambda m: say(m.group(1), m.group(2), m.group(3)), text)
-        text = re.sub(rf"(?<![\w.,])({self.number}){scale}\s?({symbols})",
-                      lambda m: say(m.group(3), m.group(1), m.group(2)), text)
+        text = re.sub(
+            rf"({symbols})\s?({self.number}){scale}\b", lambda m: say(m.group(1), m.group(2), m.group(3)), text
+        )
+        text = re.sub(
+            rf"(?<![\w.,])({self.number}){scale}\s?({symbols})", lambda m: say(m.group(3), m.group(1), m.group(2)), text
+        )
         return text
 
     # ---- degrees, minutes, seconds, compass
@@ -215,18 +243,25 @@ class _Steps:
         def unit(names):
             return lambda m: f"{_say_number(m.group(1), w, self.lang)} {_plural(m.group(1), names, w)}"
 
-        text = re.sub(rf"({n})\s?°\s?([CF])\b",
-                      lambda m: f"{_say_number(m.group(1), w, self.lang)} "
-                                f"{_plural(m.group(1), w.degree, w)} {'Celsius' if m.group(2) == 'C' else 'Fahrenheit'}",
-                      text)
+        text = re.sub(
+            rf"({n})\s?°\s?([CF])\b",
+            lambda m: (
+                f"{_say_number(m.group(1), w, self.lang)} "
+                f"{_plural(m.group(1), w.degree, w)} {'Celsius' if m.group(2) == 'C' else 'Fahrenheit'}"
+            ),
+            text,
+        )
         text = re.sub(rf"({n})\s?°", unit(w.degree), text)
         text = re.sub(rf"(?<![\w.,])({n})\s?′", unit(w.minute), text)
         text = re.sub(rf"(?<![\w.,])({n})\s?″", unit(w.second), text)
         text = text.replace("′", "'").replace("″", '"')
         units = _alternation({*w.degree, *w.minute, *w.second})
         compass = _alternation(w.compass)
-        return re.sub(rf"\b({units}) ({compass})(?!\w)",
-                      lambda m: _keep_final_dot(f"{m.group(1)} {w.compass[m.group(2)]}", m, text, True), text)
+        return re.sub(
+            rf"\b({units}) ({compass})(?!\w)",
+            lambda m: _keep_final_dot(f"{m.group(1)} {w.compass[m.group(2)]}", m, text, True),
+            text,
+        )
 
     # ---- times of day
     def times(self, text: str) -> str:
@@ -253,18 +288,31 @@ class _Steps:
             return f"{h} {w.time_word}{m}"
 
         if w.code == "en":
-            text = re.sub(r"\b([01]?\d|2[0-3])[:.]([0-5]\d)\s?([ap]\.\s?m\.|[AaPp]\.?[Mm]\.?)(?!\w)",
-                          lambda m: clock(int(m.group(1)), int(m.group(2)), m.group(3)), text)
-            text = re.sub(r"\b(1[0-2]|0?\d)\s?([ap]\.m\.|[AP]M)(?!\w)",
-                          lambda m: clock(int(m.group(1)), 0, m.group(2)), text)
+            text = re.sub(
+                r"\b([01]?\d|2[0-3])[:.]([0-5]\d)\s?([ap]\.\s?m\.|[AaPp]\.?[Mm]\.?)(?!\w)",
+                lambda m: clock(int(m.group(1)), int(m.group(2)), m.group(3)),
+                text,
+            )
+            text = re.sub(
+                r"\b(1[0-2]|0?\d)\s?([ap]\.m\.|[AP]M)(?!\w)", lambda m: clock(int(m.group(1)), 0, m.group(2)), text
+            )
         elif w.code == "fr":
-            text = re.sub(r"\b([01]?\d|2[0-3])\s?h(?:\s?([0-5]\d)(?![\dh]))?(?!\w)",
-                          lambda m: clock(int(m.group(1)), int(m.group(2) or 0), None), text)
+            text = re.sub(
+                r"\b([01]?\d|2[0-3])\s?h(?:\s?([0-5]\d)(?![\dh]))?(?!\w)",
+                lambda m: clock(int(m.group(1)), int(m.group(2) or 0), None),
+                text,
+            )
         elif w.time_word:
-            text = re.sub(rf"\b([01]?\d|2[0-3])[:.]([0-5]\d)\s?{w.time_word}\b",
-                          lambda m: clock(int(m.group(1)), int(m.group(2)), None), text)
-        return re.sub(r"(?<![\d:.,])([01]?\d|2[0-3]):([0-5]\d)(?![\d:])",
-                      lambda m: clock(int(m.group(1)), int(m.group(2)), None), text)
+            text = re.sub(
+                rf"\b([01]?\d|2[0-3])[:.]([0-5]\d)\s?{w.time_word}\b",
+                lambda m: clock(int(m.group(1)), int(m.group(2)), None),
+                text,
+            )
+        return re.sub(
+            r"(?<![\d:.,])([01]?\d|2[0-3]):([0-5]\d)(?![\d:])",
+            lambda m: clock(int(m.group(1)), int(m.group(2)), None),
+            text,
+        )
 
     # ---- percentages and fractions
     def percent(self, text: str) -> str:
@@ -274,8 +322,11 @@ class _Steps:
 
     def fractions(self, text: str) -> str:
         w = self.words
-        text = re.sub("[\u00bc-\u00be\u2150-\u215e]",
-                      lambda m: " " + __import__("unicodedata").normalize("NFKC", m.group(0)) + " ", text)
+        text = re.sub(
+            "[\u00bc-\u00be\u2150-\u215e]",
+            lambda m: " " + __import__("unicodedata").normalize("NFKC", m.group(0)) + " ",
+            text,
+        )
         text = re.sub(r"(?<=\d) +(?=\d+⁄)", " ", text)
 
         def frac(m: re.Match) -> str:
@@ -297,7 +348,7 @@ class _Steps:
 
         def span(m: re.Match) -> str:
             a, b = m.group(1), m.group(2)
-            if len(a) == 4 and len(b) < 4 and int(a[-len(b):]) < int(b):
+            if len(a) == 4 and len(b) < 4 and int(a[-len(b) :]) < int(b):
                 b = a[: len(a) - len(b)] + b
             elif len(b) > len(a) and len(b) > 3:
                 return m.group(0)
@@ -311,8 +362,11 @@ class _Steps:
         if not w.months:
             return text
         months = _alternation(w.months)
-        text = re.sub(rf"\b({months}) (\d{{1,2}})(?:st|nd|rd|th)?\b(?!:)",
-                      lambda m: f"{m.group(1)} {num.ordinal(int(m.group(2)), self.lang)}", text)
+        text = re.sub(
+            rf"\b({months}) (\d{{1,2}})(?:st|nd|rd|th)?\b(?!:)",
+            lambda m: f"{m.group(1)} {num.ordinal(int(m.group(2)), self.lang)}",
+            text,
+        )
 
         def day_month(m: re.Match) -> str:
             before = text[: m.start()].rstrip().lower()
@@ -327,6 +381,7 @@ class _Steps:
         if code == "en":
             text = re.sub(r"\b(\d+)(?i:st|nd|rd|th|d(?!\.))\b", lambda m: num.ordinal(int(m.group(1)), lang), text)
         elif code == "fr":
+
             def fr(m: re.Match) -> str:
                 value, suffix = int(m.group(1)), m.group(2)
                 if value == 1:
@@ -334,19 +389,24 @@ class _Steps:
                 if value == 2 and suffix.startswith("nd"):
                     return "seconde" if suffix == "nde" else "second"
                 return num.ordinal(value, lang)
+
             text = re.sub(r"\b(\d+)(er|re|ère|ème|eme|e|è|nde|nd)\b", fr, text)
         elif code == "de":
+
             def de(m: re.Match) -> str:
                 spoken = num.ordinal(int(m.group(2)), lang)
                 article = m.group(1) or ""
                 if article.strip().lower() in ("am", "vom", "zum", "im", "beim", "dem", "den", "des", "der", "zur"):
                     spoken += "n"
                 return article + spoken
+
             text = re.sub(r"(\b\w+ )?\b(\d{1,3})\.(?= \S)(?! ?\d)", de, text)
         elif code == "es":
+
             def es(m: re.Match) -> str:
                 spoken = num.ordinal(int(m.group(1)), lang)
                 return re.sub(r"o\b", "a", spoken) if m.group(2) == "ª" else spoken
+
             text = re.sub(r"\b(\d+)\.?([ºª])", es, text)
         elif code == "nl":
             text = re.sub(r"\b(\d+)(?:ste|de|e)\b", lambda m: num.ordinal(int(m.group(1)), lang), text)
@@ -380,7 +440,7 @@ class _Steps:
 
         def triggered(m: re.Match) -> str:
             v = value(m.group(2))
-            if m.group(2) == "I" and re.match(r"\s+[a-z]", text[m.end():]):  # "No. I should like"
+            if m.group(2) == "I" and re.match(r"\s+[a-z]", text[m.end() :]):  # "No. I should like"
                 return m.group(0)
             return f"{m.group(1)} {num.cardinal(v, lang)}" if v else m.group(0)
 
@@ -390,8 +450,9 @@ class _Steps:
             return text.replace(stripped, num.cardinal(value(stripped), lang), 1)
         head = re.match(r"^([IVXLCDM]+)\.(?=\s)", text)  # "IV. The Mouse"
         if head and value(head.group(1)):
-            text = num.cardinal(value(head.group(1)), lang).capitalize() + "." + text[head.end():]
+            text = num.cardinal(value(head.group(1)), lang).capitalize() + "." + text[head.end() :]
         if self.words.code == "fr":  # "XIXe siècle", "Ier"
+
             def century(m: re.Match) -> str:
                 v = value(m.group(1))
                 if not v:
@@ -399,6 +460,7 @@ class _Steps:
                 if v == 1:
                     return "première" if m.group(2).startswith("r") else "premier"
                 return num.ordinal(v, lang)
+
             text = re.sub(r"\b([IVX]|[IVXLC]{2,})(e|ème|er|re)\b", century, text)
 
         def regnal(m: re.Match) -> str:
@@ -406,7 +468,7 @@ class _Steps:
             v = value(numeral)
             if not v or name in NOT_NAMES or name.isupper():
                 return m.group(0)
-            if numeral == "I" and not re.match(r"\s*(?:[,;:)]|\.(?:\s|$)|$)", text[m.end():]):
+            if numeral == "I" and not re.match(r"\s*(?:[,;:)]|\.(?:\s|$)|$)", text[m.end() :]):
                 return m.group(0)
             return self._regnal(name, v)
 
@@ -428,7 +490,7 @@ class _Steps:
         w = self.words
 
         def unit(m: re.Match) -> str:
-            printed = m.group(0)[len(m.group(1)):].strip()
+            printed = m.group(0)[len(m.group(1)) :].strip()
             name = w.units[printed]
             if printed in ("s.", "d.") and (num.integer_text(m.group(1), w) or 0) >= 100:
                 return m.group(0)
@@ -448,6 +510,7 @@ class _Steps:
         w = self.words
         minus = {"en": "minus", "fr": "moins", "de": "minus", "es": "menos", "nl": "min"}.get(w.code, "-")
         text = re.sub(r"(?<![\w\d])[−](?=\d)", f"{minus} ", text)
+
         def say(m: re.Match) -> str:  # "ascended90" (a line number glued on) -> "ascended ninety"
             before = " " if m.start() and text[m.start() - 1].isalpha() else ""
             after = " " if m.end() < len(text) and text[m.end()].isalpha() else ""
@@ -486,9 +549,9 @@ class _Steps:
                 except roman.InvalidRomanNumeralError:
                     pass
             if opts.caps and has_vowel and (m.start() in in_run or len(letters) >= 4):
-                return letters.capitalize() + token[len(letters):].lower()
+                return letters.capitalize() + token[len(letters) :].lower()
             if opts.acronyms == "spell" and not has_vowel:
-                return " ".join(letters) + token[len(letters):].lower()
+                return " ".join(letters) + token[len(letters) :].lower()
             return token
 
         return re.sub(rf"(?<![\w']){word}", fix, text)
@@ -521,10 +584,66 @@ class _Steps:
 
 
 NOT_NAMES = {
-    "The", "And", "But", "So", "Then", "When", "Now", "Here", "There", "What", "Which", "Who", "Than", "Said",
-    "Did", "Could", "Would", "Should", "Am", "Was", "Have", "Had", "Do", "Can", "May", "Might", "Must", "Shall",
-    "Will", "Yes", "No", "Oh", "If", "As", "That", "This", "Where", "How", "Why", "Chapter", "Part", "Book", "Et",
-    "Le", "La", "Les", "Un", "Une", "Der", "Die", "Das", "Und", "El", "Los", "Las", "Y", "De", "Het", "En", "Een",
+    "The",
+    "And",
+    "But",
+    "So",
+    "Then",
+    "When",
+    "Now",
+    "Here",
+    "There",
+    "What",
+    "Which",
+    "Who",
+    "Than",
+    "Said",
+    "Did",
+    "Could",
+    "Would",
+    "Should",
+    "Am",
+    "Was",
+    "Have",
+    "Had",
+    "Do",
+    "Can",
+    "May",
+    "Might",
+    "Must",
+    "Shall",
+    "Will",
+    "Yes",
+    "No",
+    "Oh",
+    "If",
+    "As",
+    "That",
+    "This",
+    "Where",
+    "How",
+    "Why",
+    "Chapter",
+    "Part",
+    "Book",
+    "Et",
+    "Le",
+    "La",
+    "Les",
+    "Un",
+    "Une",
+    "Der",
+    "Die",
+    "Das",
+    "Und",
+    "El",
+    "Los",
+    "Las",
+    "Y",
+    "De",
+    "Het",
+    "En",
+    "Een",
 }
 
 

@@ -92,7 +92,7 @@ def is_one(text: str, words: LanguageWords) -> bool:
 
 
 def fraction_words(numerator: int, denominator: int, words: LanguageWords, language: str) -> str:
-    """"2/3" -> "two thirds" / "deux tiers" / "zwei Drittel" / "dos tercios" / "twee derde"."""
+    """ "2/3" -> "two thirds" / "deux tiers" / "zwei Drittel" / "dos tercios" / "twee derde"."""
     many = numerator != 1
     code = words.code
     num = cardinal(numerator, language)

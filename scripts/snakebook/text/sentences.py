@@ -10,8 +10,29 @@ from ..language import text_language
 from .languages import words_for
 
 PYSBD_LANGUAGES = {
-    "en", "hi", "mr", "zh", "es", "am", "ar", "hy", "bg", "ur", "ru", "pl", "fa", "nl", "da", "fr",
-    "my", "el", "it", "ja", "de", "kk", "sk",
+    "en",
+    "hi",
+    "mr",
+    "zh",
+    "es",
+    "am",
+    "ar",
+    "hy",
+    "bg",
+    "ur",
+    "ru",
+    "pl",
+    "fa",
+    "nl",
+    "da",
+    "fr",
+    "my",
+    "el",
+    "it",
+    "ja",
+    "de",
+    "kk",
+    "sk",
 }
 CLAUSE_BREAK = re.compile(r"(?:(?<=[,;:\u2014\u2013)\]])|(?<=\.\.\.))\s+|\s+(?=[\u2014\u2013(])|(?<=[，、；：])")
 PHONEME_BLOCK = re.compile(r"\[\[.*?\]\]")
@@ -32,8 +53,12 @@ def split_sentences(text: str, language: str | None = None) -> list[str]:
         return []
     language = text_language(language)
     pieces = [s for s in _segmenter(language).segment(text) if s.strip()]
-    return [part.strip() for piece in _rejoin(text, pieces) for part in _split_after_final_abbreviations(piece, language)
-            if part.strip()]
+    return [
+        part.strip()
+        for piece in _rejoin(text, pieces)
+        for part in _split_after_final_abbreviations(piece, language)
+        if part.strip()
+    ]
 
 
 @lru_cache(maxsize=16)
@@ -53,8 +78,8 @@ def _split_after_final_abbreviations(sentence: str, language: str) -> list[str]:
         return [sentence]
     parts, start = [], 0
     for match in pattern.finditer(sentence):
-        if match.group(1).isupper() and not inside_hint(sentence[:match.end()]):
-            parts.append(sentence[start:match.end()])
+        if match.group(1).isupper() and not inside_hint(sentence[: match.end()]):
+            parts.append(sentence[start : match.end()])
             start = match.end()
     return [*parts, sentence[start:]]
 
@@ -77,7 +102,7 @@ def _rejoin(text: str, pieces: list[str]) -> list[str]:
             return pieces
         end = start + len(piece)
         position = end
-        if spans and _continues(text[spans[-1][0]:spans[-1][1]], piece):
+        if spans and _continues(text[spans[-1][0] : spans[-1][1]], piece):
             spans[-1][1] = end
         else:
             spans.append([start, end])

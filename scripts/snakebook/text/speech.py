@@ -44,8 +44,9 @@ def _add_pause(utterances: list[Utterance], pause_ms: int) -> None:
 SENTENCE_END = re.compile(r"[.!?…:;。！？]['\"’”»)\]]*$")
 
 
-def _speak_block(text: str, language: str | None, max_chars: int, pause_ms: int, prepare,
-                 clause_ms: int | None = None) -> list[Utterance]:
+def _speak_block(
+    text: str, language: str | None, max_chars: int, pause_ms: int, prepare, clause_ms: int | None = None
+) -> list[Utterance]:
     """Utterances of a block; a piece that does not end its sentence is followed by the shorter clause pause."""
     clause_ms = min(pause_ms, Pauses.clause) if clause_ms is None else clause_ms
     pieces: list[str] = []
@@ -57,8 +58,10 @@ def _speak_block(text: str, language: str | None, max_chars: int, pause_ms: int,
             pieces.extend(chunks)
             sources.extend([sentence.strip()] + [""] * (len(chunks) - 1))
     merged = merge_fragments(pieces, max_chars)
-    return [Utterance(piece, pause_ms if SENTENCE_END.search(piece) else clause_ms, source)
-            for piece, source in zip(merged, _merged_sources(pieces, sources, merged), strict=True)]
+    return [
+        Utterance(piece, pause_ms if SENTENCE_END.search(piece) else clause_ms, source)
+        for piece, source in zip(merged, _merged_sources(pieces, sources, merged), strict=True)
+    ]
 
 
 def _merged_sources(pieces: list[str], sources: list[str], merged: list[str]) -> list[str]:

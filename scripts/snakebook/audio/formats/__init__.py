@@ -15,7 +15,9 @@ from .mp3 import Mp3Format
 from .opus import OpusFormat
 from .wav import WavFormat
 
-FORMATS: dict[str, OutputFormat] = {f.name: f for f in (M4bFormat(), Mp3Format(), OpusFormat(), FlacFormat(), WavFormat())}
+FORMATS: dict[str, OutputFormat] = {
+    f.name: f for f in (M4bFormat(), Mp3Format(), OpusFormat(), FlacFormat(), WavFormat())
+}
 
 # Encoded chapter suffix -> format (the `encoded/NNN.<suffix>` files).
 BY_CHAPTER_SUFFIX = {f.chapter_suffix: f for f in FORMATS.values()}

@@ -46,8 +46,14 @@ class OutputFormat:
             args += ["-ac", str(options["channels"])]
         return args
 
-    def join(self, chapter_files: list[str | Path], out: str | Path, marks: list[ChapterMark],
-             book: str | None = None, language: str | None = None) -> None:
+    def join(
+        self,
+        chapter_files: list[str | Path],
+        out: str | Path,
+        marks: list[ChapterMark],
+        book: str | None = None,
+        language: str | None = None,
+    ) -> None:
         """Concatenate encoded chapters into ``out`` without re-encoding (ffmpeg's concat demuxer)."""
         with tempfile.TemporaryDirectory(prefix="join-", dir=Path(out).parent) as work:
             listing = Path(work) / "chapters.txt"
@@ -55,11 +61,32 @@ class OutputFormat:
             metadata = Path(work) / "metadata.txt"
             metadata.write_text(ffmetadata(marks), encoding="utf-8")
             run_ffmpeg(
-                ["-f", "concat", "-safe", "0", "-i", str(listing), "-f", "ffmetadata", "-i", str(metadata),
-                 "-map", "0:a", "-map_metadata", "1", "-map_chapters", "1" if self.chapters_in_file else "-1",
-                 *self.join_codec_args(), *self.join_args(),
-                 *(["-metadata:s:a:0", f"language={language}"] if language else []), "-f", self.muxer, str(out)],
-                book, f"joining the {self.name} chapters",
+                [
+                    "-f",
+                    "concat",
+                    "-safe",
+                    "0",
+                    "-i",
+                    str(listing),
+                    "-f",
+                    "ffmetadata",
+                    "-i",
+                    str(metadata),
+                    "-map",
+                    "0:a",
+                    "-map_metadata",
+                    "1",
+                    "-map_chapters",
+                    "1" if self.chapters_in_file else "-1",
+                    *self.join_codec_args(),
+                    *self.join_args(),
+                    *(["-metadata:s:a:0", f"language={language}"] if language else []),
+                    "-f",
+                    self.muxer,
+                    str(out),
+                ],
+                book,
+                f"joining the {self.name} chapters",
             )
 
     def join_args(self) -> list[str]:
@@ -69,8 +96,14 @@ class OutputFormat:
         """How the join writes the audio: a stream copy (formats whose frames do not number themselves)."""
         return ["-c", "copy"]
 
-    def write_tags(self, path: str | Path, tags: BookTags, marks: list[ChapterMark], cover: bytes | None,
-                   track: tuple[int, int] | None = None) -> None:
+    def write_tags(
+        self,
+        path: str | Path,
+        tags: BookTags,
+        marks: list[ChapterMark],
+        cover: bytes | None,
+        track: tuple[int, int] | None = None,
+    ) -> None:
         raise NotImplementedError
 
     def read_back(self, path: str | Path) -> dict:

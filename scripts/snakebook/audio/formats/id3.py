@@ -33,25 +33,35 @@ from ..booktags import BookTags
 from ..chapters import ChapterMark
 
 
-def id3_frames(tags: BookTags, marks: list[ChapterMark], cover: bytes | None,
-               track: tuple[int, int] | None = None) -> list:
+def id3_frames(
+    tags: BookTags, marks: list[ChapterMark], cover: bytes | None, track: tuple[int, int] | None = None
+) -> list:
     title = marks[0].title if track and marks else tags.title
-    frames = [TIT2(encoding=3, text=title), TALB(encoding=3, text=tags.title), TSOA(encoding=3, text=tags.title_sort),
-              TCON(encoding=3, text=tags.genre)]
+    frames = [
+        TIT2(encoding=3, text=title),
+        TALB(encoding=3, text=tags.title),
+        TSOA(encoding=3, text=tags.title_sort),
+        TCON(encoding=3, text=tags.genre),
+    ]
     if not track:
         frames.append(TSOT(encoding=3, text=tags.title_sort))
     if tags.subtitle:
         frames.append(TIT3(encoding=3, text=tags.subtitle))
     if tags.authors:
-        frames += [TPE1(encoding=3, text=tags.artist), TPE2(encoding=3, text=tags.artist),
-                   TSOP(encoding=3, text=tags.author_sort)]
+        frames += [
+            TPE1(encoding=3, text=tags.artist),
+            TPE2(encoding=3, text=tags.artist),
+            TSOP(encoding=3, text=tags.author_sort),
+        ]
     if tags.narrator:
         frames += [TCOM(encoding=3, text=tags.narrator), TXXX(encoding=3, desc="narrator", text=tags.narrator)]
     if tags.series:
         frames += [MVNM(encoding=3, text=tags.series), TXXX(encoding=3, desc="series", text=tags.series)]
         if tags.series_part:
-            frames += [MVIN(encoding=3, text=tags.series_part),
-                       TXXX(encoding=3, desc="series-part", text=tags.series_part)]
+            frames += [
+                MVIN(encoding=3, text=tags.series_part),
+                TXXX(encoding=3, desc="series-part", text=tags.series_part),
+            ]
     if tags.year:
         frames.append(TDRC(encoding=3, text=tags.year))
     if tags.language:
@@ -70,11 +80,23 @@ def id3_frames(tags: BookTags, marks: list[ChapterMark], cover: bytes | None,
         frames.append(APIC(encoding=3, mime=mime, type=3, desc="Cover", data=cover))
     if marks and not track:
         ids = [f"ch{i:04d}" for i in range(len(marks))]
-        frames.append(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED, child_element_ids=ids,
-                           sub_frames=[TIT2(encoding=3, text="Chapters")]))
+        frames.append(
+            CTOC(
+                element_id="toc",
+                flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
+                child_element_ids=ids,
+                sub_frames=[TIT2(encoding=3, text="Chapters")],
+            )
+        )
         for element, mark in zip(ids, marks, strict=True):
-            frames.append(CHAP(element_id=element, start_time=int(round(mark.start * 1000)),
-                               end_time=int(round(mark.end * 1000)), sub_frames=[TIT2(encoding=3, text=mark.title)]))
+            frames.append(
+                CHAP(
+                    element_id=element,
+                    start_time=int(round(mark.start * 1000)),
+                    end_time=int(round(mark.end * 1000)),
+                    sub_frames=[TIT2(encoding=3, text=mark.title)],
+                )
+            )
     return frames
 
 
@@ -103,11 +125,22 @@ def read_id3(id3: ID3 | None) -> dict:
     apic = next((f for f in id3.values() if isinstance(f, APIC)), None)
     return {
         "tags": {
-            "title": text("TIT2"), "album": text("TALB"), "artist": text("TPE1"), "album_artist": text("TPE2"),
-            "narrator": text("TCOM"), "genre": text("TCON"), "year": text("TDRC"), "series": text("MVNM"),
-            "series_part": text("MVIN"), "subtitle": text("TIT3"), "isbn": text("TXXX:ISBN"),
-            "language": text("TLAN"), "publisher": text("TPUB"), "description": text("COMM::eng"),
-            "media_kind": text("TXXX:media kind"), "track": text("TRCK"),
+            "title": text("TIT2"),
+            "album": text("TALB"),
+            "artist": text("TPE1"),
+            "album_artist": text("TPE2"),
+            "narrator": text("TCOM"),
+            "genre": text("TCON"),
+            "year": text("TDRC"),
+            "series": text("MVNM"),
+            "series_part": text("MVIN"),
+            "subtitle": text("TIT3"),
+            "isbn": text("TXXX:ISBN"),
+            "language": text("TLAN"),
+            "publisher": text("TPUB"),
+            "description": text("COMM::eng"),
+            "media_kind": text("TXXX:media kind"),
+            "track": text("TRCK"),
         },
         "chapters": chapters,
         "cover": bytes(apic.data) if apic is not None else None,

@@ -38,13 +38,19 @@ class M4bFormat(OutputFormat):
 
     def join(self, chapter_files, out, marks, book=None, language=None) -> None:
         if len(marks) > CHPL_LIMIT:
-            log.warning("%s: %d chapters: the Nero chapter list (chpl) holds only the first %d; all %d are in the "
-                        "QuickTime chapter track (Apple players, ffmpeg, Audiobookshelf)", book, len(marks),
-                        CHPL_LIMIT, len(marks))
+            log.warning(
+                "%s: %d chapters: the Nero chapter list (chpl) holds only the first %d; all %d are in the "
+                "QuickTime chapter track (Apple players, ffmpeg, Audiobookshelf)",
+                book,
+                len(marks),
+                CHPL_LIMIT,
+                len(marks),
+            )
         super().join(chapter_files, out, marks, book, language)
 
-    def write_tags(self, path, tags: BookTags, marks: list[ChapterMark], cover: bytes | None,
-                   track: tuple[int, int] | None = None) -> None:
+    def write_tags(
+        self, path, tags: BookTags, marks: list[ChapterMark], cover: bytes | None, track: tuple[int, int] | None = None
+    ) -> None:
         audio = MP4(str(path))
         if audio.tags is None:
             audio.add_tags()
@@ -105,12 +111,22 @@ class M4bFormat(OutputFormat):
 
         return {
             "tags": {
-                "title": first("\xa9nam"), "album": first("\xa9alb"), "artist": first("\xa9ART"),
-                "album_artist": first("aART"), "narrator": first("\xa9wrt"), "genre": first("\xa9gen"),
-                "year": first("\xa9day"), "series": first("\xa9mvn"), "series_part": first("----:com.apple.iTunes:SERIES-PART"),
-                "subtitle": first("----:com.apple.iTunes:SUBTITLE"), "isbn": first("----:com.apple.iTunes:ISBN"),
-                "language": first("----:com.apple.iTunes:LANGUAGE"), "publisher": first("\xa9pub"),
-                "description": first("desc"), "media_kind": first("stik"), "track": first("trkn"),
+                "title": first("\xa9nam"),
+                "album": first("\xa9alb"),
+                "artist": first("\xa9ART"),
+                "album_artist": first("aART"),
+                "narrator": first("\xa9wrt"),
+                "genre": first("\xa9gen"),
+                "year": first("\xa9day"),
+                "series": first("\xa9mvn"),
+                "series_part": first("----:com.apple.iTunes:SERIES-PART"),
+                "subtitle": first("----:com.apple.iTunes:SUBTITLE"),
+                "isbn": first("----:com.apple.iTunes:ISBN"),
+                "language": first("----:com.apple.iTunes:LANGUAGE"),
+                "publisher": first("\xa9pub"),
+                "description": first("desc"),
+                "media_kind": first("stik"),
+                "track": first("trkn"),
             },
             # mutagen reads the Nero chpl list (what many Android/desktop players show)
             "chapters": [(c.title, c.start) for c in (audio.chapters or [])],

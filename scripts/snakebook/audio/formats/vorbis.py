@@ -33,8 +33,12 @@ def picture(cover: bytes) -> Picture:
 
 def vorbis_comments(tags: BookTags, marks: list[ChapterMark], track: tuple[int, int] | None = None) -> dict:
     title = marks[0].title if track and marks else tags.title
-    out: dict[str, list[str]] = {"TITLE": [title], "ALBUM": [tags.title], "GENRE": [tags.genre],
-                                 "ALBUMSORT": [tags.title_sort]}
+    out: dict[str, list[str]] = {
+        "TITLE": [title],
+        "ALBUM": [tags.title],
+        "GENRE": [tags.genre],
+        "ALBUMSORT": [tags.title_sort],
+    }
     if tags.authors:
         out.update(ARTIST=list(tags.authors), ALBUMARTIST=[tags.artist], ARTISTSORT=[tags.author_sort])
     if tags.narrator:
@@ -88,11 +92,21 @@ def read_comments(comments) -> dict:
         number += 1
     return {
         "tags": {
-            "title": first("TITLE"), "album": first("ALBUM"), "artist": first("ARTIST"),
-            "album_artist": first("ALBUMARTIST"), "narrator": first("COMPOSER"), "genre": first("GENRE"),
-            "year": first("DATE"), "series": first("SERIES"), "series_part": first("SERIES-PART"),
-            "subtitle": first("SUBTITLE"), "isbn": first("ISBN"), "language": first("LANGUAGE"),
-            "publisher": first("PUBLISHER"), "description": first("DESCRIPTION"), "media_kind": first("MEDIA"),
+            "title": first("TITLE"),
+            "album": first("ALBUM"),
+            "artist": first("ARTIST"),
+            "album_artist": first("ALBUMARTIST"),
+            "narrator": first("COMPOSER"),
+            "genre": first("GENRE"),
+            "year": first("DATE"),
+            "series": first("SERIES"),
+            "series_part": first("SERIES-PART"),
+            "subtitle": first("SUBTITLE"),
+            "isbn": first("ISBN"),
+            "language": first("LANGUAGE"),
+            "publisher": first("PUBLISHER"),
+            "description": first("DESCRIPTION"),
+            "media_kind": first("MEDIA"),
             "track": first("TRACKNUMBER"),
         },
         "chapters": chapters,
