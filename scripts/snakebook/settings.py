@@ -49,7 +49,7 @@ class PauseSettings:
     """``pauses:`` silence lengths in milliseconds."""
 
     sentence: int = 350
-    clause: int = 150
+    clause: int = 150  # between the pieces of a sentence too long for the engine in one go
     line: int = 250
     paragraph: int = 700
     heading: int = 900
@@ -58,18 +58,37 @@ class PauseSettings:
     after_title: int = 1200
     chapter_end: int = 1500
 
+    @classmethod
+    def from_config(cls, config: dict | None) -> PauseSettings:
+        """The pauses of a ``pauses:`` mapping (as it reaches a job's params); unknown keys are left out."""
+        config = config or {}
+        return cls(**{name: int(value) for name, value in config.items() if name in cls.__dataclass_fields__})
+
 
 @dataclass(frozen=True)
 class TextSettings:
     """``text:`` switches of text preparation, plus the lexicons (global ``lexicon`` and the book's own)."""
 
     normalise: bool = True
-    urls: str = "brief"
-    acronyms: str = "spell"
-    caps: bool = True
+    urls: str = "brief"  # brief: "gutenberg dot org"; skip: drop them; full: read them out
+    acronyms: str = "spell"  # spell: "BBC" -> "B B C"; keep: leave them to the engine
+    caps: bool = True  # ALL-CAPS words that are words ("GEORGIA, a state") -> "Georgia"
     roman_numerals: bool = True
+
     lexicon: dict | str | list | None = None  # the global `lexicon` key
     book_lexicon: dict | str | list | None = None  # the book entry's own `lexicon` (wins over the global one)
+
+    @classmethod
+    def from_config(cls, config: dict | None) -> TextSettings:
+        """The switches of a ``text:`` mapping (as it reaches a job's params), without the lexicons.
+
+        Text preparation keys its cached rule set on these switches (hashable); lexicons go their own way.
+        """
+        config = config or {}
+        return cls(**{name: config[name] for name in TEXT_SWITCHES if name in config})
+
+
+TEXT_SWITCHES = ("normalise", "urls", "acronyms", "caps", "roman_numerals")
 
 
 @dataclass(frozen=True)

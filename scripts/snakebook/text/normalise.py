@@ -16,12 +16,12 @@ them as placeholders for text that must not be touched (lexicon phonemes).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 
 import roman
 
 from ..language import text_language
+from ..settings import TextSettings as TextOptions  # the one definition of the `text:` switches (re-exported)
 from . import numbers as num
 from .languages import LANGUAGES, LanguageWords, words_for
 
@@ -29,22 +29,6 @@ DOT_WORD = {"en": "dot", "fr": "point", "de": "Punkt", "es": "punto", "nl": "pun
 LETTER = r"[^\W\d_]"
 UPPER = r"[A-ZÀ-ÖØ-ÞĀ-Ž]"
 END_PUNCT = "\"')]»”’"
-
-
-@dataclass(frozen=True)
-class TextOptions:
-    """The ``text:`` section of the config."""
-
-    normalise: bool = True
-    urls: str = "brief"  # brief: "gutenberg dot org"; skip: drop them; full: read them out
-    acronyms: str = "spell"  # spell: "BBC" -> "B B C"; keep: leave them to the engine
-    caps: bool = True  # ALL-CAPS words that are words ("GEORGIA, a state") -> "Georgia"
-    roman_numerals: bool = True
-
-    @classmethod
-    def from_config(cls, config: dict | None) -> TextOptions:
-        config = config or {}
-        return cls(**{key: config[key] for key in cls.__dataclass_fields__ if key in config})
 
 
 # --------------------------------------------------------------------------- typography

@@ -6,27 +6,8 @@ import re
 from dataclasses import dataclass
 
 from ..chaptertext import BREAK, HEADING, parse
+from ..settings import PauseSettings as Pauses  # the one definition of the pauses (re-exported here)
 from .sentences import chunk_sentence, merge_fragments, split_sentences
-
-
-@dataclass(frozen=True)
-class Pauses:
-    """Silence lengths in milliseconds."""
-
-    sentence: int = 350
-    clause: int = 150  # between the pieces of a sentence too long for the engine in one go
-    line: int = 250
-    paragraph: int = 700
-    heading: int = 900
-    scene_break: int = 1500
-    before_title: int = 500
-    after_title: int = 1200
-    chapter_end: int = 1500
-
-    @classmethod
-    def from_config(cls, config: dict | None) -> Pauses:
-        config = config or {}
-        return cls(**{key: int(value) for key, value in config.items() if key in cls.__dataclass_fields__})
 
 
 @dataclass
