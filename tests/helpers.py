@@ -166,3 +166,11 @@ def write_wav(path: str | Path, audio, sample_rate: int) -> Path:
     writer.write_pcm((np.clip(audio, -1.0, 1.0) * 32767.0).astype("<i2").tobytes())
     writer.commit()
     return Path(path)
+
+
+def m4b_tags(path: str | Path) -> dict:
+    """An m4b's tags, cover, chapters and duration as mutagen reads them (the m4b format's own read-back)."""
+    from snakebook.audio.formats import FORMATS
+
+    back = FORMATS["m4b"].read_back(path)
+    return {**back["tags"], "cover": back["cover"], "chapters": back["chapters"], "duration": back["duration"]}

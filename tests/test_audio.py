@@ -8,11 +8,12 @@ import wave
 
 import numpy as np
 import pytest
+from helpers import m4b_tags
 
+from snakebook.audio.assemble import assemble_book
+from snakebook.audio.booktags import BookTags
 from snakebook.audio.chapters import chapter_marks, ffmetadata
 from snakebook.audio.encode import encode_chapter
-from snakebook.audio.m4b import assemble_m4b
-from snakebook.audio.tags import read_tags
 from snakebook.audio.wav import WavWriter, wav_duration
 from snakebook.cache import float_to_int16
 
@@ -70,7 +71,15 @@ def test_assemble_m4b_markers_tags_and_cover(tmp_path):
         "chapters": [{"title": "Début"}, {"title": "Milieu"}, {"title": "Fin"}],
     }
     out = tmp_path / "book.m4b"
-    assemble_m4b(m4as, wavs, book, out, cover=cover)
+    assemble_book(
+        "m4b",
+        m4as,
+        book,
+        out,
+        tags=BookTags.from_book(book),
+        cover=cover.read_bytes(),
+        wav_seconds=sum(wav_duration(w) for w in wavs),
+    )
     probe = json.loads(
         subprocess.run(
             [
@@ -96,7 +105,7 @@ def test_assemble_m4b_markers_tags_and_cover(tmp_path):
     assert abs(float(probe["format"]["duration"]) - sum(durations)) < 0.3
     audio = [s for s in probe["streams"] if s["codec_type"] == "audio"][0]
     assert audio["tags"]["language"] == "fra"
-    tags = read_tags(out)
+    tags = m4b_tags(out)
     assert tags["artist"] == "A. Writer, B. Writer" and tags["year"] == "1869" and tags["genre"] == "Audiobook"
     assert tags["cover"][:4] == b"\x89PNG"
     assert not list(tmp_path.glob("assemble-*"))  # the work folder is gone

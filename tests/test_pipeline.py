@@ -10,9 +10,8 @@ import signal
 import subprocess
 
 import pytest
-from helpers import ffprobe, job_counts, short_book_entry, snakemake, start_snakemake, wait_for
+from helpers import ffprobe, job_counts, m4b_tags, short_book_entry, snakemake, start_snakemake, wait_for
 
-from snakebook.audio.tags import read_tags
 from snakebook.audio.wav import wav_duration
 
 pytestmark = pytest.mark.slow
@@ -48,7 +47,7 @@ def test_m4b_has_chapters_tags_cover_and_exact_markers(finished_book):
     assert abs(total - sum(wav_lengths)) < 0.5
     assert sum(wav_lengths) > 300  # ~9,000 characters of speech is several minutes
 
-    tags = read_tags(m4b)
+    tags = m4b_tags(m4b)
     assert tags["title"] == "Alice's Adventures in Wonderland"
     assert tags["album"] == tags["title"]
     assert tags["artist"] == "Lewis Carroll"
