@@ -126,7 +126,8 @@ def test_each_format_joins_chapters_with_markers_tags_and_cover(fmt, speech_wavs
     duration = float(probe["format"]["duration"])
     assert abs(duration - marks[-1].end) < 0.5
     titles = [c["title"] for c in BOOK["chapters"]]
-    ffprobe_chapters = sorted((float(c["start_time"]), c["tags"]["title"]) for c in probe["chapters"])
+    # in file order, as ffmpeg-based players (mpv, many Android apps) list them: not sorted here
+    ffprobe_chapters = [(float(c["start_time"]), c["tags"]["title"]) for c in probe["chapters"]]
     assert [t for _s, t in ffprobe_chapters] == titles
     back = kind.read_back(out)
     assert [t for t, _s in back["chapters"]] == titles
@@ -389,3 +390,15 @@ def test_cover_none_gives_a_book_without_cover(espeak_book):
 
     assert "covr" not in (MP4(str(espeak_book / f"{espeak_book.name}.m4b")).tags or {})
     assert not (espeak_book / "cover" / "cover.jpg").exists()
+
+
+@needs_espeak
+def test_mp3_chapters_stand_in_chapter_order_in_the_file(speech_wavs, tmp_path):
+    """mutagen sorts frames by size; ffmpeg-based players list CHAP frames in file order, so order matters."""
+    one = tmp_path / "one.mp3"
+    encode_chapter(speech_wavs[0], one, format="mp3")
+    titles = ["A very long first chapter title indeed", "Second, shorter", "Third", "4"]
+    book = {"title": "Order", "authors": ["A"], "chapters": [{"title": t} for t in titles]}
+    out = tmp_path / "order.mp3"
+    assemble_book("mp3", [one] * len(titles), book, out, tags=BookTags.from_book(book), book_name="order")
+    assert [c["tags"]["title"] for c in ffprobe(out)["chapters"]] == titles

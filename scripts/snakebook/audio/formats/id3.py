@@ -28,6 +28,7 @@ from mutagen.id3 import (
     TXXX,
     CTOCFlags,
 )
+from mutagen.id3._tags import save_frame  # mutagen's own frame writer (pinned mutagen==1.48.1)
 
 from ..booktags import BookTags
 from ..chapters import ChapterMark
@@ -98,6 +99,27 @@ def id3_frames(
                 )
             )
     return frames
+
+
+class ChapterOrderedID3(ID3):
+    """ID3 tags whose CHAP frames are written in chapter order.
+
+    mutagen writes frames sorted by their size, so CHAP frames land in the order of their title lengths.
+    The CTOC frame still says the right order, but readers that list CHAP frames as they stand in the file
+    (ffmpeg and so mpv and many Android players) show the chapters shuffled. Here the CHAP frames are left
+    out of mutagen's sort and appended by start time (ID3v2.4 sets no order among frames).
+    """
+
+    def _write(self, config):
+        chapters = sorted((f for f in self.values() if isinstance(f, CHAP)), key=lambda f: f.start_time)
+        for frame in chapters:
+            del self[frame.HashKey]
+        try:
+            data = super()._write(config)
+        finally:
+            for frame in chapters:
+                self.add(frame)
+        return data + b"".join(save_frame(frame, config=config) for frame in chapters)
 
 
 def fill_id3(id3: ID3, frames: list) -> None:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from mutagen.id3 import ID3, ID3NoHeaderError
+from mutagen.id3 import ID3NoHeaderError
 from mutagen.mp3 import MP3
 
 from .base import OutputFormat
-from .id3 import fill_id3, id3_frames, read_id3
+from .id3 import ChapterOrderedID3, fill_id3, id3_frames, read_id3
 
 
 class Mp3Format(OutputFormat):
@@ -25,9 +25,9 @@ class Mp3Format(OutputFormat):
 
     def write_tags(self, path, tags, marks, cover, track=None) -> None:
         try:
-            id3 = ID3(str(path))
+            id3 = ChapterOrderedID3(str(path))
         except ID3NoHeaderError:
-            id3 = ID3()
+            id3 = ChapterOrderedID3()
         fill_id3(id3, id3_frames(tags, marks, cover, track))
         id3.save(str(path), v2_version=4, v1=0)
 
