@@ -20,7 +20,7 @@ from pathlib import Path
 
 import psutil
 import pytest
-from helpers import ROOT, VENV_BIN, snakemake, start_snakemake
+from helpers import snakemake, snakemake_command, snakemake_env, start_snakemake
 
 from snakebook.cache import AudioCache
 
@@ -229,22 +229,13 @@ def test_two_concurrent_runs_sharing_the_cache_stay_consistent(tmp_path):
     sentences = many_sentences(10)
     cache_dir = tmp_path / "cache"
     runs = []
-    env = dict(os.environ, PATH=f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}")
+    env = snakemake_env()
     for name, order in (("forward", sentences), ("backward", sentences[::-1])):
         source = write_txt_book(tmp_path / f"{name}.txt", {"CHAPTER I. Both Ways": order})
         config = {"books": [{"path": str(source), "name": name}], "cache_dir": str(cache_dir)}
         workdir = tmp_path / name
         workdir.mkdir()
-        command = [
-            str(VENV_BIN / "snakemake"),
-            "-s",
-            str(ROOT / "Snakefile"),
-            "--directory",
-            str(workdir),
-            "--cores",
-            "1",
-            "--config",
-        ] + [f"{k}={json.dumps(v)}" for k, v in config.items()]
+        command = snakemake_command(workdir, "--cores", "1", config=config)
         runs.append(
             (
                 name,
