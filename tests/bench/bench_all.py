@@ -44,7 +44,6 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "scripts"))
 VENV_BIN = Path(sys.executable).parent
 SAMPLE = ROOT / "resources" / "epubjs-alice-in-wonderland.epub"
 CORPUS = ROOT.parent / "shared" / "corpus"

@@ -22,7 +22,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "scripts"))
 
 from snakebook.audio.encode import chapter_gain, encode_chapter, measure_chapter  # noqa: E402
 from snakebook.audio.formats import FORMATS  # noqa: E402
@@ -63,7 +62,6 @@ def run_assembly(fmt: str, encoded: Path, count: int, out: Path, cover: bytes) -
     """Assemble in a fresh process so its peak memory and its children's are its own."""
     code = f"""
 import resource, sys, time, json
-sys.path.insert(0, {str(ROOT / "scripts")!r})
 from snakebook.audio.assemble import assemble_book
 from snakebook.audio.booktags import BookTags
 book = {{"title": "Long", "authors": ["Bench"], "chapters": [{{"title": f"Chapter {{i}}"}} for i in range({count})]}}

@@ -25,7 +25,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "scripts"))
 VENV_BIN = Path(sys.executable).parent
 TEXT = "Chapter 1\n\nIt was a bright cold day in April, and the clocks were striking thirteen.\n\n" * 3
 

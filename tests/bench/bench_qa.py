@@ -13,14 +13,12 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "scripts"))
 
 from snakebook import qa  # noqa: E402
 from snakebook.engines import EngineSettings, make_engine  # noqa: E402
