@@ -29,6 +29,11 @@ def chapter_layout(chapter_files: list[str | Path], titles: list[str]) -> list[C
     return chapter_marks(titles, [known[str(path)] for path in chapter_files])
 
 
+def tag_room(tags: BookTags, cover: bytes | None) -> int:
+    """About what the tags and cover take in the file: the text tags are a few hundred bytes and the description."""
+    return len(cover or b"") + 2048 + 2 * len((tags.description or "").encode("utf-8"))
+
+
 def assemble_book(
     format_name: str,
     chapter_files: list[str | Path],
@@ -45,7 +50,7 @@ def assemble_book(
     titles = [chapter["title"] for chapter in book["chapters"]]
     marks = chapter_layout(chapter_files, titles)
     with atomic_path(out) as tmp:
-        kind.join(chapter_files, tmp, marks, book_name, language=tags.language_639_2)
+        kind.join(chapter_files, tmp, marks, book_name, language=tags.language_639_2, tag_room=tag_room(tags, cover))
         kind.write_tags(tmp, tags, marks, cover)
         verify_output(kind, tmp, marks, tags, cover, book_name)
     total = marks[-1].end if marks else 0.0

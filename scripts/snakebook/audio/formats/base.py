@@ -53,8 +53,13 @@ class OutputFormat:
         marks: list[ChapterMark],
         book: str | None = None,
         language: str | None = None,
+        tag_room: int = 0,
     ) -> None:
-        """Concatenate encoded chapters into ``out`` without re-encoding (ffmpeg's concat demuxer)."""
+        """Concatenate encoded chapters into ``out`` without re-encoding (ffmpeg's concat demuxer).
+
+        ``tag_room``: about how many bytes the tags and cover written next take (formats that can keep room
+        for them, m4b, do, so that writing them moves no audio).
+        """
         with tempfile.TemporaryDirectory(prefix="join-", dir=Path(out).parent) as work:
             listing = Path(work) / "chapters.txt"
             listing.write_text("\n".join(_concat_line(p) for p in chapter_files) + "\n", encoding="utf-8")

@@ -10,6 +10,7 @@ from mutagen.mp4 import MP4, MP4Cover, MP4FreeForm
 from ..booktags import BookTags
 from ..chapters import ChapterMark
 from .base import OutputFormat
+from .mp4join import NotJoinable, join_m4a
 
 log = logging.getLogger("snakebook")
 
@@ -33,10 +34,16 @@ class M4bFormat(OutputFormat):
         return [*super().codec_args(options), "-aac_coder", "fast"]
 
     def join_args(self) -> list[str]:
-        # ffmpeg's MP4 muxer writes each chapter both as a QuickTime text track (Apple) and in udta/chpl (Nero).
+        # Only where the chapters are not AAC MP4 files mp4join understands: ffmpeg's join, moov first.
         return ["-movflags", "+faststart"]
 
-    def join(self, chapter_files, out, marks, book=None, language=None) -> None:
+    def join(self, chapter_files, out, marks, book=None, language=None, tag_room: int = 0) -> None:
+        """Join by merging the chapters' sample tables (memory flat in book length); ffmpeg where that cannot.
+
+        ffmpeg's MP4 muxer holds an index entry for every AAC packet of the book until it writes the moov
+        (memory grows with the book: 65 MB at 2 h, 162 MB at 20 h); :func:`join_m4a` copies the packets and
+        streams the tables. Both write the chapters as a QuickTime text track (Apple) and in udta/chpl (Nero).
+        """
         if len(marks) > CHPL_LIMIT:
             log.warning(
                 "%s: %d chapters: the Nero chapter list (chpl) holds only the first %d; all %d are in the "
@@ -46,7 +53,11 @@ class M4bFormat(OutputFormat):
                 CHPL_LIMIT,
                 len(marks),
             )
-        super().join(chapter_files, out, marks, book, language)
+        try:
+            join_m4a(chapter_files, out, marks, language=language, tag_room=tag_room)
+        except NotJoinable as why:
+            log.info("%s: joining the m4b chapters with ffmpeg (%s)", book, why)
+            super().join(chapter_files, out, marks, book, language)
 
     def write_tags(
         self, path, tags: BookTags, marks: list[ChapterMark], cover: bytes | None, track: tuple[int, int] | None = None
