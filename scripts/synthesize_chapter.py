@@ -25,4 +25,6 @@ with rule_entry(snakemake.log[0], snakemake.wildcards.book) as log:
         book_lexicon=chapter["lexicon"],
         cues_tsv=snakemake.output.cues,
         qa_tsv=snakemake.output.qa,
+        # share: from the config, not a param (how jobs divide the work never changes the audio).
+        share=(snakemake.config.get("synthesis") or {}).get("share", True),
     )

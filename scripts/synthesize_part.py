@@ -18,4 +18,5 @@ with rule_entry(snakemake.log[0], snakemake.wildcards.book):
         threads=snakemake.threads,
         book_name=snakemake.wildcards.book,
         book_lexicon=chapter["lexicon"],
+        share=(snakemake.config.get("synthesis") or {}).get("share", True),  # as synthesize_chapter
     )

@@ -28,6 +28,18 @@ Writes
     while an fsync per sentence costs ~4-8 ms (file + folder) on a ~0.5 s synthesis, 1-2 % of the
     whole run. ``AudioCache(root, fsync=True)`` turns it back on.
 
+Claims (work sharing)
+    Several jobs may work on the same sentences at once: a chapter job, the part jobs of a long
+    chapter, and jobs that finished their own work and help the chapters still running (see
+    :mod:`snakebook.sharing`). Before synthesising a missing sentence a job *claims* it:
+    ``<root>/claims/<key>``, created exclusively (``O_EXCL``, also on NFS) with the holder's host
+    and pid. Others skip a claimed sentence and do other missing work while they wait for it. A claim
+    is only advice: the entry itself is still published first-writer-wins, so two jobs that both make a
+    sentence (a claim taken over from a holder thought dead) still agree on its audio. A holder touches
+    its claims every :data:`CLAIM_REFRESH_S`; a claim whose holder is a dead process on this host, or
+    that nobody touched for :data:`CLAIM_STALE_S` (a lost node), is taken over. A killed job leaves
+    at most stale claims, which cost nothing but a look.
+
 Location
     The ``cache_dir`` config key (default ``results/cache``); put it on shared
     storage when jobs run on several nodes. See :mod:`snakebook.cache_admin`
@@ -41,7 +53,10 @@ import hashlib
 import json
 import logging
 import os
+import socket
 import struct
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -57,6 +72,9 @@ KEY_VERSION = 2
 ENTRY_SUFFIX = ".wav"
 TEMP_SUFFIX = ".tmp"  # temporary files of writers before snakebook.fileio (still recognised as leftovers)
 CHECK_CHUNK = b"sbck"
+CLAIMS_DIR = "claims"
+CLAIM_REFRESH_S = 10.0  # a holder touches its claims this often
+CLAIM_STALE_S = 60.0  # a claim nobody touched for this long is taken over (its holder is gone)
 
 
 def utterance_key(identity: dict, text: str) -> str:
@@ -142,6 +160,9 @@ class AudioCache:
     def __init__(self, root: str | Path, *, fsync: bool = False):
         self.root = Path(os.path.expanduser(str(root)))
         self.fsync = fsync
+        self._claims: set[Path] = set()  # claims this process holds (kept fresh by a keeper thread)
+        self._keeper: threading.Thread | None = None
+        self._lock = threading.Lock()
 
     def path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}{ENTRY_SUFFIX}"
@@ -223,6 +244,93 @@ class AudioCache:
                 "free some space or set `cache_dir` to a writable folder."
             ) from None
         return target
+
+    # --- claims (work sharing between jobs; see the module docstring) ----------------
+    def claim_path(self, key: str) -> Path:
+        return self.root / CLAIMS_DIR / key
+
+    def claim(self, key: str) -> bool:
+        """Claim ``key`` for this process: True if we hold it now (then :meth:`release` it), False if another
+        live job holds it. A stale claim (dead holder) is taken over."""
+        path = self.claim_path(key)
+        record = f"{socket.gethostname()} {os.getpid()} {time.time():.0f}\n".encode()
+        for _attempt in range(3):
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            except FileNotFoundError:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                continue
+            except FileExistsError:
+                if not self._stale(path):
+                    return False
+                try:
+                    path.unlink()
+                except FileNotFoundError:
+                    pass
+                continue
+            except OSError as error:  # a read-only cache: no sharing, but the job still works alone
+                log.debug("audio cache: cannot claim %s (%s)", key, error)
+                return True
+            try:
+                os.write(fd, record)
+            finally:
+                os.close(fd)
+            with self._lock:
+                self._claims.add(path)
+                self._start_keeper()
+            return True
+        return False
+
+    def claimed(self, key: str) -> bool:
+        """Whether another live job holds a claim on ``key`` (it is making that sentence now)."""
+        path = self.claim_path(key)
+        return path not in self._claims and path.exists() and not self._stale(path)
+
+    def release(self, key: str) -> None:
+        path = self.claim_path(key)
+        with self._lock:
+            self._claims.discard(path)
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            pass
+
+    @staticmethod
+    def _stale(path: Path) -> bool:
+        try:
+            stat = path.stat()
+            host, pid, *_ = path.read_text(encoding="ascii", errors="replace").split()
+        except FileNotFoundError:
+            return False  # released meanwhile: the entry is there now (or the next try claims it)
+        except (OSError, ValueError):
+            return True  # unreadable or half-written by a holder that died while writing it
+        if time.time() - stat.st_mtime > CLAIM_STALE_S:
+            return True
+        if host == socket.gethostname():
+            try:
+                os.kill(int(pid), 0)
+            except ProcessLookupError:
+                return True
+            except (PermissionError, ValueError):
+                pass
+        return False
+
+    def _start_keeper(self) -> None:
+        if self._keeper is not None and self._keeper.is_alive():
+            return
+        self._keeper = threading.Thread(target=self._keep_claims, name="cache-claims", daemon=True)
+        self._keeper.start()
+
+    def _keep_claims(self) -> None:
+        while True:
+            time.sleep(CLAIM_REFRESH_S)
+            with self._lock:
+                held = list(self._claims)
+            for path in held:
+                try:
+                    os.utime(path)
+                except OSError:
+                    pass
 
     # --- listing (for cache_admin) -------------------------------------------------
     def entries(self):

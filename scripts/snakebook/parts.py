@@ -87,11 +87,16 @@ def synthesize_part(
     threads: int = 1,
     book_name: str | None = None,
     book_lexicon: dict | None = None,
+    share: bool = False,
 ) -> dict:
-    """Fill the sentence cache with part ``part`` (``KofN``) of a chapter; write its keys manifest."""
+    """Fill the sentence cache with part ``part`` (``KofN``) of a chapter; write its keys manifest.
+
+    ``share``: then help the book's chapters still running (:mod:`snakebook.sharing`).
+    """
     from .cache import AudioCache, utterance_key
     from .progress import SynthesisProgress
     from .qa import ChapterQa
+    from .sharing import BookFolders, SharedEngine, help_book, log_help
     from .synth import KeysManifest, SynthesisReport, plan_chapter
 
     number, count = parse_part(part)
@@ -111,19 +116,27 @@ def synthesize_part(
     to_make = sum(1 for key in set(keys) if not cache.has(key))
     progress = SynthesisProgress(f"{book_name} {Path(keys_json).name.split('.')[0]}", len(chosen), to_make)
     part_qa = ChapterQa(settings.get("qa"), rate, book_name, Path(keys_json).name.split(".")[0])
+    shared = SharedEngine(engine, threads=threads, device=settings.get("device"))
     for key, utterance in zip(keys, chosen, strict=True):
-        if cache.has(key):
+        # the chapter job reads (and verifies) every entry: a damaged one is made there, and so is one
+        # that another job claimed (it waits for that job, or takes the claim over if the job is gone)
+        if cache.has(key) or not cache.claim(key):
             progress.utterance_done(0.0, synthesised=False)
-            continue  # the chapter job reads (and verifies) every entry; a damaged one is made there
-        if not engine.is_loaded:
-            loading = time.perf_counter()
-            engine.ensure_loaded(threads=threads, device=settings.get("device"))
-            report.load_seconds = time.perf_counter() - loading
-            started = time.perf_counter()
-        spoken = time.perf_counter()
-        audio = part_qa.synthesize(engine, utterance.text)  # flagged takes retried (engines that vary)
-        engine_seconds = time.perf_counter() - spoken
-        cache.put(key, audio, rate)
+            continue
+        try:
+            if cache.has(key):  # made meanwhile
+                progress.utterance_done(0.0, synthesised=False)
+                continue
+            if not engine.is_loaded:
+                shared.get()
+                report.load_seconds = shared.load_seconds
+                started = time.perf_counter()
+            spoken = time.perf_counter()
+            audio = part_qa.synthesize(engine, utterance.text)  # flagged takes retried (engines that vary)
+            engine_seconds = time.perf_counter() - spoken
+            cache.put(key, audio, rate)
+        finally:
+            cache.release(key)
         report.synthesized += 1
         report.audio_seconds += len(audio) / rate
         progress.utterance_done(len(audio) / rate, synthesised=True, engine_seconds=engine_seconds)
@@ -147,4 +160,7 @@ def synthesize_part(
         report.load_seconds,
         report.synth_seconds,
     )
+    if share:  # then the other ranges of this chapter, and other running chapters, from their ends
+        folders = BookFolders.beside(chapter_text_path, keys_json)
+        log_help(book_name, help_book(folders, shared, cache, settings, book_name=book_name))
     return {"part": number, "parts": count, "start": start, "end": end, "synthesised": report.synthesized}

@@ -127,6 +127,7 @@ class SynthesisSettings:
     threads: int = 1
     mem_mb: int = 2000
     part_chars: int = 20000  # longer chapters: several jobs over sentence ranges (snakebook.parts); 0: never
+    share: bool = True  # jobs help each other through the cache (snakebook.sharing); never changes the audio
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from .errors import SnakebookError
 from .fileio import write_json, write_text
 from .progress import SynthesisProgress
 from .qa import ChapterQa, lexicon_words
+from .sharing import BookFolders, SharedEngine, help_book, log_help
 from .summary import synthesis_facts
 from .text.speech import Pauses, plan_utterances
 
@@ -33,6 +34,7 @@ log = logging.getLogger("snakebook")
 class SynthesisReport:
     utterances: int = 0
     synthesized: int = 0
+    by_other_jobs: int = 0  # missing when the job started, made meanwhile by a job helping it
     cached: int = 0
     characters: int = 0
     load_seconds: float = 0.0
@@ -99,7 +101,12 @@ def synthesize_chapter(
     book_lexicon: dict | None = None,
     cues_tsv: str | Path | None = None,
     qa_tsv: str | Path | None = None,
+    share: bool = False,
 ) -> SynthesisReport:
+    """Write a chapter's WAV, speech text, cues and QA table from the sentence cache, making what is missing.
+
+    ``share``: once the chapter is written, help the book's other running chapters (:mod:`snakebook.sharing`).
+    """
     engine, lead_ms, utterances = plan_chapter(
         chapter_text_path, title, settings, language=language, book_name=book_name, book_lexicon=book_lexicon
     )
@@ -112,59 +119,86 @@ def synthesize_chapter(
     report = SynthesisReport(utterances=len(utterances), characters=sum(len(u.text) for u in utterances))
     manifest = KeysManifest(keys_json, cache, identity, rate, keys, book_name, engine.name)
     manifest.write_planned()
-    # One pass in reading order: each entry is read (and its checksum verified) once; a missing or
-    # damaged one is synthesised, published, and read back so the WAV holds exactly what the cache keeps.
-    # The model is loaded at the first missing sentence, so a fully cached chapter never loads it.
+    # One pass in reading order: each entry is read (and its checksum verified) once; a missing or damaged one
+    # is claimed, synthesised, published, and read back so the WAV holds exactly what the cache keeps. One that
+    # another job is making now (snakebook.sharing) is waited for while this job makes later ones of its own.
+    # The model is loaded at the first sentence to make, so a fully cached chapter never loads it.
     to_make = sum(1 for key in set(keys) if not cache.has(key))  # for the log; damaged entries add to it
-    synth_started = None
+    missing_at_start = {key for key in keys if not cache.has(key)}
     progress = SynthesisProgress(f"{book_name} {Path(out_wav).stem}", len(utterances), to_make)  # tail -f the log
     chapter_qa = ChapterQa(settings.get("qa"), rate, book_name, Path(out_wav).stem)  # audio checks (snakebook.qa)
+    shared = SharedEngine(engine, threads=threads, device=settings.get("device"))
+    made_here: dict[str, float] = {}  # key -> engine seconds, for what this job synthesised
+
+    def make(key: str, text: str) -> None:
+        nonlocal synth_started
+        if not engine.is_loaded:
+            shared.get()
+            report.load_seconds = shared.load_seconds
+            log.info("%s: %d of %d utterances to synthesise", book_name, max(to_make, 1), len(utterances))
+            synth_started = time.perf_counter()
+        spoken = time.perf_counter()
+        cache.put(key, chapter_qa.synthesize(engine, text), rate)  # retries flagged takes
+        made_here[key] = time.perf_counter() - spoken
+
+    ahead = 0  # the next own sentence to look at while waiting for one another job makes
+
+    def make_ahead(start: int) -> bool:
+        """Make one later missing sentence of this chapter that nobody has claimed; False if there is none."""
+        nonlocal ahead
+        ahead = max(ahead, start)
+        for index in range(ahead, len(keys)):
+            key = keys[index]
+            if key in made_here or cache.has(key) or not cache.claim(key):
+                continue
+            try:
+                if not cache.has(key):
+                    make(key, utterances[index].text)
+            finally:
+                cache.release(key)
+            ahead = index + 1
+            return True
+        return False
+
+    synth_started = None
     writer = WavWriter(out_wav, rate)
     cues: list[tuple[int, int, str]] = []  # (first sample, end sample, book text) of each utterance: captions
     try:
         writer.write_silence(lead_ms)
-        for key, utterance in zip(keys, utterances, strict=True):
+        for index, (key, utterance) in enumerate(zip(keys, utterances, strict=True)):
             pcm = cache.get_pcm(key, rate)
-            engine_seconds = None
-            if pcm is None:
-                if not engine.is_loaded:
-                    started = time.perf_counter()
-                    engine.ensure_loaded(threads=threads, device=settings.get("device"))
-                    report.load_seconds = time.perf_counter() - started
-                    log.info(
-                        "%s: loaded %s in %.2f s; %d of %d utterances to synthesise",
-                        book_name,
-                        engine.name,
-                        report.load_seconds,
-                        max(to_make, 1),
-                        len(utterances),
-                    )
-                    synth_started = time.perf_counter()
-                spoken = time.perf_counter()
-                cache.put(key, chapter_qa.synthesize(engine, utterance.text), rate)  # retries flagged takes
-                engine_seconds = time.perf_counter() - spoken
-                report.synthesized += 1
-                pcm = cache.get_pcm(key, rate)
-                if pcm is None:
+            while pcm is None:
+                if key in made_here:
                     raise SnakebookError(
                         f"the audio cache '{cache.root}' does not keep what is written to it "
                         f"(entry {key} unreadable right after writing); check that filesystem.",
                         book_name,
                     )
+                if cache.claim(key):
+                    try:
+                        if cache.get_pcm(key, rate) is None:  # not made meanwhile
+                            make(key, utterance.text)
+                    finally:
+                        cache.release(key)
+                elif not make_ahead(index + 1):
+                    time.sleep(0.05)  # another job is making it and nothing else of ours is left to make
+                pcm = cache.get_pcm(key, rate)
             chapter_qa.record(writer.frames / rate, pcm, utterance.text)
             cues.append((writer.frames, writer.frames + len(pcm) // 2, utterance.source))
             writer.write_pcm(pcm)
             writer.write_silence(utterance.pause_after_ms)
             progress.utterance_done(
-                len(pcm) / 2 / rate, synthesised=engine_seconds is not None, engine_seconds=engine_seconds or 0.0
+                len(pcm) / 2 / rate, synthesised=key in made_here, engine_seconds=made_here.get(key, 0.0)
             )
         writer.commit()
     except BaseException:
         writer.abort()
         raise
+    report.synthesized = len(made_here)
+    report.by_other_jobs = len(missing_at_start - set(made_here))
     if synth_started is not None:
         report.synth_seconds = time.perf_counter() - synth_started
-    report.cached = report.utterances - report.synthesized
+    report.cached = report.utterances - report.synthesized - report.by_other_jobs
     chapter_qa.finish(qa_tsv, read_chapter(chapter_text_path), speech, lexicon_words(settings, book_lexicon))
     write_text(speech_txt, speech)
     if cues_tsv:
@@ -173,15 +207,29 @@ def synthesize_chapter(
     manifest.record.update(progress.record(), **synthesis_facts(engine, identity, keys_json))
     manifest.commit(report)
     log.info(
-        "%s: %d utterances (%d synthesised, %d from cache), %d characters, %.1f s of audio, synthesis %.2f s",
+        "%s: %d utterances (%d synthesised, %d by other jobs, %d from cache), %d characters, %.1f s of audio, "
+        "synthesis %.2f s",
         book_name,
         report.utterances,
         report.synthesized,
+        report.by_other_jobs,
         report.cached,
         report.characters,
         report.audio_seconds,
         report.synth_seconds,
     )
+    if share:  # the chapter is written: help the chapters still running (snakebook.sharing)
+        log_help(
+            book_name,
+            help_book(
+                BookFolders.beside(chapter_text_path, speech_txt),
+                shared,
+                cache,
+                settings,
+                book_name=book_name,
+                exclude=Path(out_wav).stem,
+            ),
+        )
     return report
 
 
@@ -233,6 +281,8 @@ class KeysManifest:
         if not self.path:
             return
         self.record.update(utterances=report.utterances, synthesised=report.synthesized, from_cache=report.cached)
+        if report.by_other_jobs:
+            self.record.update(by_other_jobs=report.by_other_jobs)
         # What the run summary and the report show (snakebook.summary): size, speed, audio length.
         self.record.update(
             characters=report.characters,
