@@ -121,3 +121,17 @@ def test_finished_jobs_help_and_nothing_is_made_twice(tmp_path):
     for chapter in ("001", "002", "003"):
         wav = f"results/uneven/audio/{chapter}.wav"
         assert (shared / wav).read_bytes() == (alone / wav).read_bytes()
+
+
+def test_prune_removes_claims_left_by_killed_jobs(tmp_path):
+    from snakebook.cache_admin import prune_cache
+
+    cache = AudioCache(tmp_path)
+    path = cache.claim_path(KEY)
+    path.parent.mkdir(parents=True)
+    path.write_text("some-other-node 4242 0\n")
+    assert prune_cache(cache, None, min_age_s=3600).removed_temp == 0  # young: maybe a running job's
+    old = time.time() - 7200
+    os.utime(path, (old, old))
+    assert prune_cache(cache, None, min_age_s=3600).removed_temp == 1
+    assert not path.exists()

@@ -349,15 +349,21 @@ class AudioCache:
                             continue
 
     def temp_files(self):
-        """Yield (path, stat) for every leftover temporary file (from killed or running writers)."""
+        """Yield (path, stat) for every leftover temporary file (from killed or running writers) and claim."""
         if not self.root.is_dir():
             return
         for shard in sorted(self.root.iterdir()):
             if not shard.is_dir():
                 continue
+            claims = shard.name == CLAIMS_DIR
             with os.scandir(shard) as listing:
                 for item in listing:
-                    if is_temporary(item.name) or item.name.startswith(".") and item.name.endswith(TEMP_SUFFIX):
+                    if (
+                        claims
+                        or is_temporary(item.name)
+                        or item.name.startswith(".")
+                        and item.name.endswith(TEMP_SUFFIX)
+                    ):
                         try:
                             yield Path(item.path), item.stat()
                         except FileNotFoundError:
