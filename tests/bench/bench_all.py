@@ -2,6 +2,7 @@
 
     .venv/bin/python tests/bench/bench_all.py [--quick | --full] [--json results/bench/latest.json]
                                               [--only pipeline,encode,edit,library,probe]
+                                              [--books sample3,sample,carol] [--cores 2,1] [--library BxC]
 
 Every comparison runs its sides in this one invocation, one after the other, and reports ratios, so a
 busy machine inflates both sides alike. Sections:
@@ -479,6 +480,8 @@ def main() -> None:
     parser.add_argument("--json", default=str(ROOT / "results" / "bench" / "latest.json"))
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
     parser.add_argument("--library", help="books x chapters of the library section, e.g. 100x30")
+    parser.add_argument("--books", help="books of the pipeline section: sample3, sample, carol (comma-separated)")
+    parser.add_argument("--cores", default="2,1", help="core counts of the pipeline section (default 2,1)")
     args = parser.parse_args()
     only = set(args.only.split(","))
     info = machine()
@@ -486,16 +489,22 @@ def main() -> None:
     scratch = Path(tempfile.mkdtemp(prefix="snakebook-bench-"))
     try:
         if "pipeline" in only or "encode" in only:
-            books = [
-                ("sample 3 chapters", {"path": str(SAMPLE), "name": "sample3", "drop_chapters": [1, 2, 3, 4, 5, 6, 8]})
-            ]
-            if not args.quick:
-                books = [("sample book", {"path": str(SAMPLE), "name": "sample"})]
-            if args.full and carol_path():
-                books.append(("Christmas Carol", {"path": str(carol_path()), "name": "carol"}))
+            known = {
+                "sample3": (
+                    "sample 3 chapters",
+                    {"path": str(SAMPLE), "name": "sample3", "drop_chapters": [1, 2, 3, 4, 5, 6, 8]},
+                ),
+                "sample": ("sample book", {"path": str(SAMPLE), "name": "sample"}),
+            }
+            if carol_path():
+                known["carol"] = ("Christmas Carol", {"path": str(carol_path()), "name": "carol"})
+            chosen = args.books.split(",") if args.books else ["sample3"] if args.quick else ["sample"]
+            if args.full and not args.books and "carol" in known:
+                chosen.append("carol")
+            books = [known[name] for name in chosen if name in known]
             report["pipeline"] = []
             for name, entry in books:
-                for cores in (2, 1):
+                for cores in (int(n) for n in args.cores.split(",")):
                     report["pipeline"].append(bench_pipeline(name, entry, cores, scratch))
             if "encode" in only:
                 wavs = sorted(
