@@ -1,30 +1,11 @@
-# The finished audiobook (snakebook.audio): every format is made from the same chapter WAVs. Each chapter is
-# measured once (EBU R128), encoded once per format with its one loudness gain (in parallel with synthesis),
-# and the chapters are joined by stream copy; then tags, cover and markers, checked with ffprobe + mutagen.
-
-
-rule measure_loudness:
-    input:
-        "results/{book}/audio/{chapter}.wav",
-    output:
-        "results/{book}/loudness/{chapter}.json",
-    log:
-        "results/{book}/logs/loudness/{chapter}.log",
-    priority: ENCODE_PRIORITY
-    conda:
-        "../envs/base.yaml"
-    resources:
-        mem_mb=300,
-    params:
-        loudness=lambda wildcards: BOOKS[wildcards.book].output.loudness,
-    script:
-        "../scripts/measure_loudness.py"
+# The finished audiobook (snakebook.audio): every format is made from the same chapter WAVs. Each chapter's
+# encode job measures it (EBU R128, one ffmpeg pass) and encodes it with its one loudness gain (in parallel with
+# synthesis); the chapters are joined by stream copy; then tags, cover and markers, checked with ffprobe + mutagen.
 
 
 rule encode_chapter:
     input:
         wav="results/{book}/audio/{chapter}.wav",
-        loudness=chapter_loudness,
     output:
         "results/{book}/encoded/{chapter}.{suffix}",
     log:
@@ -38,10 +19,18 @@ rule encode_chapter:
         "../envs/base.yaml"
     resources:
         mem_mb=500,
+    # encode: format, options and loudness settings; a change re-encodes (and re-measures), never re-synthesises.
     params:
         encode=encode_params,
-    script:
-        "../scripts/encode_chapter.py"
+    shell:
+        job_shell(
+            "encode_chapter",
+            "input.wav",
+            "output",
+            "log",
+            "params.encode",
+            "wildcards.book",
+        )
 
 
 rule prepare_cover:
@@ -58,8 +47,16 @@ rule prepare_cover:
     params:
         source=cover_source,
         tags=tag_params,
-    script:
-        "../scripts/prepare_cover.py"
+    shell:
+        job_shell(
+            "prepare_cover",
+            "input.book",
+            "output",
+            "log",
+            "params.source",
+            "params.tags",
+            "wildcards.book",
+        )
 
 
 rule assemble_audiobook:
@@ -82,8 +79,19 @@ rule assemble_audiobook:
         mem_mb=1000,
     params:
         tags=tag_params,
-    script:
-        "../scripts/assemble_audiobook.py"
+    shell:
+        job_shell(
+            "assemble_audiobook",
+            "input.book",
+            "input.wavs+",
+            "input.encoded+",
+            "input.cover+",
+            "output",
+            "log",
+            "params.tags",
+            "wildcards.book",
+            "wildcards.fmt",
+        )
 
 
 rule write_captions:
@@ -101,8 +109,17 @@ rule write_captions:
         "../envs/base.yaml"
     resources:
         mem_mb=500,
-    script:
-        "../scripts/write_captions.py"
+    shell:
+        job_shell(
+            "write_captions",
+            "input.book",
+            "input.cues+",
+            "input.encoded+",
+            "output",
+            "log",
+            "wildcards.book",
+            "wildcards.caption",
+        )
 
 
 rule split_chapters:
@@ -122,8 +139,18 @@ rule split_chapters:
         mem_mb=500,
     params:
         tags=tag_params,
-    script:
-        "../scripts/split_chapters.py"
+    shell:
+        job_shell(
+            "split_chapters",
+            "input.book",
+            "input.encoded+",
+            "input.cover+",
+            "output",
+            "log",
+            "params.tags",
+            "wildcards.book",
+            "wildcards.fmt",
+        )
 
 
 rule place_in_library:
@@ -143,5 +170,16 @@ rule place_in_library:
     params:
         root=lambda wildcards: config["output"].get("library") or "results/library",
         tags=tag_params,
-    script:
-        "../scripts/place_in_library.py"
+    shell:
+        job_shell(
+            "place_in_library",
+            "input.book",
+            "input.audio+",
+            "input.encoded+",
+            "input.cover+",
+            "output",
+            "log",
+            "params.root",
+            "params.tags",
+            "wildcards.book",
+        )

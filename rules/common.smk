@@ -1,7 +1,9 @@
 import json
 import os
+import shlex
 import sys
 
+from snakemake.settings.types import DeploymentMethod
 from snakemake.utils import validate
 
 try:  # the package in scripts/snakebook/, installed into the venv by `make setup` (pip install -e .)
@@ -17,6 +19,7 @@ from snakebook.audio.outputs import voice_name
 from snakebook.cluster import preflight, show_group_job_errors
 from snakebook.errors import SnakebookError
 from snakebook.failures import finish_run
+from snakebook.job import JOB_CONFIG_ENV, job_config
 from snakebook.library import book_table
 from snakebook.parts import parse_part, part_names
 from snakebook.report import book_title, chapter_labels, report_page_targets
@@ -197,12 +200,6 @@ def chapter_cues(wildcards):
     ]
 
 
-def chapter_loudness(wildcards):
-    if BOOKS[wildcards.book].output.loudness is None:
-        return []
-    return [f"results/{wildcards.book}/loudness/{wildcards.chapter}.json"]
-
-
 def encode_params(wildcards):
     """Format, its encoding options and the loudness target: a change re-encodes, never re-synthesises."""
     output = BOOKS[wildcards.book].output
@@ -324,6 +321,39 @@ ENCODE_PRIORITY = 10000
 
 def gpu_count(wildcards):
     return 1 if uses_gpu(BOOKS[wildcards.book], book_info(wildcards.book)) else 0
+
+
+# --- shell entry points (snakebook.job) -------------------------------------------------------------------------
+# Rule scripts run as `python scripts/job.py RULE ...` under shell: rather than script:, whose wrapper costs ~0.3 s
+# a job (it imports snakemake and unpickles the job). With --sdm conda, `python` is the job env's; otherwise the
+# Python that runs this Snakemake (the venv; on a cluster node, the job's own Snakemake, from the same shared venv).
+_JOB_PYTHON = (
+    "python"
+    if DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method
+    else sys.executable
+)
+_JOB_SCRIPT = os.path.join(workflow.basedir, "scripts", "job.py")
+# (braces doubled: shell: formats the command)
+JOB_COMMAND = shlex.join([_JOB_PYTHON, _JOB_SCRIPT])
+JOB_COMMAND = JOB_COMMAND.replace("{", "{{").replace("}", "}}")
+# The config keys the scripts read (qa, cache_dir, synthesis): never rerun triggers, so not params; every job's
+# Snakemake (cluster nodes included) sets them in the environment its jobs inherit.
+os.environ[JOB_CONFIG_ENV] = job_config(config)
+
+
+def job_shell(rule, *fields):
+    """The shell command that runs scripts/RULE.py (snakebook.job): one `--FIELD value` per thing it reads.
+
+    `input.NAME`, `output.NAME`: one path; `input.NAME+`: a list; `input`, `output`, `log`: the unnamed paths;
+    `params.NAME`: its repr (a Python literal; params stay rerun triggers exactly as with script:);
+    `wildcards.NAME`, `threads`.
+    """
+    parts = [JOB_COMMAND, rule]
+    for field in fields:
+        name = field.removesuffix("+")
+        value = f"{{{name}!r:q}}" if name.startswith("params.") else f"{{{name}:q}}"
+        parts.append(f"--{field} {value}")
+    return " ".join(parts)
 
 
 onstart:

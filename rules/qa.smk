@@ -11,5 +11,12 @@ rule qa_book:
         "../envs/base.yaml"
     resources:
         mem_mb=500,
-    script:
-        "../scripts/qa_book.py"
+    shell:
+        job_shell(
+            "qa_book",
+            "input.tables+",
+            "input.wavs+",
+            "output",
+            "log",
+            "wildcards.book",
+        )

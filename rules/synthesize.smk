@@ -15,8 +15,15 @@ rule check_book:
         mem_mb=500,
     params:
         plan=book_voice_plan,
-    script:
-        "../scripts/check_book.py"
+    shell:
+        job_shell(
+            "check_book",
+            "input.book",
+            "output",
+            "log",
+            "params.plan",
+            "wildcards.book",
+        )
 
 
 rule synthesize_chapter:
@@ -44,12 +51,25 @@ rule synthesize_chapter:
     resources:
         mem_mb=config["synthesis"]["mem_mb"],
         gpu=gpu_count,
-    # The cache location (config cache_dir) is read by the script, not a param: moving the
-    # cache must not make every chapter rerun.
+    # The cache location (config cache_dir) and the qa settings are read by the job, not params: moving the
+    # cache or tuning the audio checks must not make every chapter rerun.
     params:
         sound=synthesis_params,
-    script:
-        "../scripts/synthesize_chapter.py"
+    shell:
+        job_shell(
+            "synthesize_chapter",
+            "input.text",
+            "input.meta",
+            "output.wav",
+            "output.speech",
+            "output.cache_keys",
+            "output.cues",
+            "output.qa",
+            "log",
+            "params.sound",
+            "threads",
+            "wildcards.book",
+        )
 
 
 # One sentence range (part K of N) of a chapter longer than synthesis.part_chars, into the sentence
@@ -76,5 +96,15 @@ rule synthesize_part:
         gpu=gpu_count,
     params:
         sound=synthesis_params,
-    script:
-        "../scripts/synthesize_part.py"
+    shell:
+        job_shell(
+            "synthesize_part",
+            "input.text",
+            "input.meta",
+            "output.cache_keys",
+            "log",
+            "params.sound",
+            "threads",
+            "wildcards.book",
+            "wildcards.part",
+        )

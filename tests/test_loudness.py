@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import shutil
 import subprocess
 
@@ -53,6 +54,12 @@ def chapter_loudness(path):
     return out
 
 
+def encode_loudness(log_path):
+    """The loudness record a chapter's encode job measured and logged (``loudness {json}``), or None."""
+    found = re.search(r" loudness (\{.*\})$", log_path.read_text(), re.MULTILINE)
+    return json.loads(found.group(1)) if found else None
+
+
 def check_book(path):
     rows = chapter_loudness(path)
     for title, integrated, peak in rows:
@@ -74,7 +81,7 @@ def test_piper_and_espeak_differ_raw_and_agree_finished(piper_book, espeak_book)
     """Out of the box the engines differ (Piper also clips at 0 dBFS); the finished books are both on target."""
 
     def raw(book):
-        return [json.loads(p.read_text()) for p in sorted((book / "loudness").glob("*.json"))]
+        return [encode_loudness(p) for p in sorted((book / "logs" / "encode").glob("*.m4a.log"))]
 
     piper, espeak = raw(piper_book), raw(espeak_book)
     print(
@@ -101,7 +108,8 @@ def test_loudness_null_leaves_the_engine_level(tmp_path, shared_cache):
     }
     snakemake(tmp_path, config=config)
     book = tmp_path / "results" / "alice-raw"
-    assert not (book / "loudness").exists()
+    logs = sorted((book / "logs" / "encode").glob("*.m4a.log"))
+    assert logs and [encode_loudness(p) for p in logs] == [None]  # one chapter, not measured
     wav = next((book / "audio").glob("*.wav"))
     raw, finished = measure(wav), measure(book / "alice-raw.m4b")
     assert abs(raw.integrated - finished.integrated) < 0.5

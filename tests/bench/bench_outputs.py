@@ -112,7 +112,7 @@ def main() -> None:
         )
         cpu0, _ = children()
         started = time.perf_counter()
-        measure_chapter(wav, work / "loudness.json", (-19.0, -1.5))
+        loudness = measure_chapter(wav, (-19.0, -1.5))
         measure_wall = time.perf_counter() - started
         measure_cpu = children()[0] - cpu0
         print(
@@ -133,7 +133,7 @@ def main() -> None:
             encoded = work / f"chapter{kind.chapter_suffix}"
             cpu0, _ = children()
             started = time.perf_counter()
-            encode_chapter(wav, encoded, format=fmt, gain=chapter_gain(work / "loudness.json", kind.peak_headroom_db))
+            encode_chapter(wav, encoded, format=fmt, gain=chapter_gain(loudness, kind.peak_headroom_db))
             wall = time.perf_counter() - started
             cpu = children()[0] - cpu0
             size = encoded.stat().st_size / 1e6 * per_hour

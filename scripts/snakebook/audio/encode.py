@@ -6,11 +6,10 @@ applied here, in the same ffmpeg run as the encode, so it costs no extra pass ov
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 
-from ..fileio import atomic_path, write_json
+from ..fileio import atomic_path
 from .ffmpeg import run_ffmpeg
 from .formats import output_format
 from .loudness import TRUE_PEAK_MARGIN, GainPlan, measure, plan_chapter_gain
@@ -55,28 +54,25 @@ def encode_chapter(
         )
 
 
-def measure_chapter(
-    wav: str | Path, out_json: str | Path, settings: tuple[float, float] | None, book: str | None = None
-) -> dict:
-    """Measure a chapter WAV's loudness once and plan its gain: ``loudness/NNN.json``, read by every format's encode."""
+def measure_chapter(wav: str | Path, settings: tuple[float, float] | None, book: str | None = None) -> dict:
+    """Measure a chapter WAV's loudness once and plan its gain (in the chapter's encode job, before encoding).
+
+    The record (measured values, target, ceiling, gain plan) goes to the encode log; :func:`chapter_gain` reads it.
+    """
     measured = measure(wav, book)
     record = {**measured.to_json(), "target": None, "ceiling": None, "plan": None}
     if settings is not None:
         plan = plan_chapter_gain(wav, measured, *settings, book=book)
         record.update(target=settings[0], ceiling=settings[1], plan=plan.to_json())
-    write_json(out_json, record)
     return record
 
 
-def chapter_gain(loudness_json: str | Path | None, headroom_db: float = 0.0) -> GainPlan | None:
-    """The gain plan a chapter's measurement recorded; None when loudness is off.
+def chapter_gain(record: dict | None, headroom_db: float = 0.0) -> GainPlan | None:
+    """The gain plan of a chapter's loudness record (:func:`measure_chapter`); None when loudness is off.
 
     ``headroom_db``: a codec that overshoots its input's peaks (Opus) gets its limiter that much lower.
     """
-    if not loudness_json:
-        return None
-    record = json.loads(Path(loudness_json).read_text(encoding="utf-8"))
-    if not record.get("plan"):
+    if not record or not record.get("plan"):
         return None
     plan = GainPlan(**record["plan"])
     if headroom_db and record.get("ceiling") is not None:

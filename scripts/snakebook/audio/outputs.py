@@ -1,23 +1,18 @@
-"""The output jobs (one function per rule script): cover, loudness, encode, assemble, captions, per-chapter, library.
+"""The output jobs (one function per rule script): cover, loudness and encode, assemble, captions, per-chapter, library.
 
 Each takes plain paths and plain settings (what Snakemake hands a rule script) and does one job.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
 from ..model import read_book_json
-from .assemble import assemble_book, chapter_layout
-from .booktags import BookTags
-from .captions import book_cues, write_captions
-from .cover import prepare_cover
-from .encode import chapter_gain, encode_within_ceiling, measure_chapter
-from .formats import output_format
-from .library import place_in_library, write_per_chapter
-from .loudness import DEFAULT_CEILING, loudness_settings
-from .wav import wav_duration
+
+# Each job imports what it uses, in its function: an encode job needs neither Pillow (covers) nor the
+# taggers, and the planning Snakemake imports voice_name alone.
 
 log = logging.getLogger("snakebook")
 
@@ -39,7 +34,9 @@ def voice_name(voice: dict | None) -> str | None:
     return f"{label} {name}".strip()
 
 
-def book_tags(book: dict, tag_params: dict | None) -> BookTags:
+def book_tags(book: dict, tag_params: dict | None):
+    from .booktags import BookTags
+
     params = tag_params or {}
     return BookTags.from_book(book, params.get("overrides"), narrator=params.get("narrator"))
 
@@ -48,41 +45,47 @@ def cover_job(
     book_json: str | Path, source: str | None, out: str | Path, book_name: str | None, tag_params: dict | None = None
 ) -> str:
     """The cover every format embeds: the configured image, else the ebook's, checked; else a generated one."""
+    from .cover import prepare_cover
+
     book = read_book_json(book_json)
     tags = book_tags(book, tag_params)
     return prepare_cover(source or book.get("cover"), tags.title, tags.artist, out, book_name)
 
 
-def measure_job(wav: str | Path, out_json: str | Path, loudness: dict | None, book_name: str | None) -> None:
-    record = measure_chapter(wav, out_json, loudness_settings(loudness), book_name)
-    plan = record["plan"] or {}
-    log.info(
-        "%s: %s: integrated %.1f LUFS, sample peak %.1f dBFS, LRA %.1f LU; gain %+.2f dB%s",
-        book_name,
-        Path(wav).name,
-        record["integrated"],
-        record["peak"],
-        record["lra"],
-        plan.get("gain_db", 0.0),
-        f", limiter at {plan['limit_db']:.1f} dBFS" if plan.get("limit_db") is not None else "",
-    )
+def encode_job(wav: str | Path, out: str | Path, params: dict, book_name: str | None) -> None:
+    """One chapter in one format: its loudness measured (one ebur128 pass, then the gain plan), then encoded.
 
+    The measurement goes to the job's log as one ``loudness {json}`` line (measured values, target, ceiling, plan).
+    """
+    from .encode import chapter_gain, encode_within_ceiling, measure_chapter
+    from .formats import output_format
+    from .loudness import loudness_settings
 
-def encode_job(
-    wav: str | Path, out: str | Path, params: dict, loudness_json: str | Path | None, book_name: str | None
-) -> None:
-    gain = chapter_gain(loudness_json, output_format(params["format"], book_name).peak_headroom_db)
-    if gain is not None:
+    gain = None
+    settings = loudness_settings(params.get("loudness"))
+    if settings is not None:
+        record = measure_chapter(wav, settings, book_name)
+        log.info("%s: %s: loudness %s", book_name, Path(wav).name, json.dumps(record, sort_keys=True))
+        gain = chapter_gain(record, output_format(params["format"], book_name).peak_headroom_db)
+        plan = record["plan"] or {}
         log.info(
-            "%s: %s: gain %+.2f dB%s",
+            "%s: %s: integrated %.1f LUFS, sample peak %.1f dBFS, LRA %.1f LU; gain %+.2f dB%s",
             book_name,
             Path(wav).name,
-            gain.gain_db,
-            f", limiter at {gain.limit_db:.1f} dBFS" if gain.limit_db is not None else "",
+            record["integrated"],
+            record["peak"],
+            record["lra"],
+            gain.gain_db if gain else plan.get("gain_db", 0.0),
+            f", limiter at {gain.limit_db:.1f} dBFS" if gain and gain.limit_db is not None else "",
         )
-    ceiling = (params.get("loudness") or {}).get("true_peak", DEFAULT_CEILING) if params.get("loudness") else None
     encode_within_ceiling(
-        wav, out, book_name, format=params["format"], options=params.get("options"), gain=gain, ceiling=ceiling
+        wav,
+        out,
+        book_name,
+        format=params["format"],
+        options=params.get("options"),
+        gain=gain,
+        ceiling=settings[1] if settings is not None else None,
     )
 
 
@@ -100,6 +103,9 @@ def assemble_job(
     cover: str | Path | None,
     book_name: str | None,
 ) -> None:
+    from .assemble import assemble_book
+    from .wav import wav_duration
+
     book = read_book_json(book_json)
     assemble_book(
         format_name,
@@ -115,6 +121,9 @@ def assemble_job(
 
 def captions_job(encoded: list, cue_files: list, book_json: str | Path, outputs: dict, book_name: str | None) -> None:
     """VTT/SRT timed against the joined book (chapter offsets from the first format's encoded chapters)."""
+    from .assemble import chapter_layout
+    from .captions import book_cues, write_captions
+
     book = read_book_json(book_json)
     marks = chapter_layout(encoded, [c["title"] for c in book["chapters"]])
     cues = book_cues(marks, cue_files)
@@ -131,6 +140,10 @@ def per_chapter_job(
     cover: str | Path | None,
     book_name: str,
 ) -> None:
+    from .assemble import chapter_layout
+    from .formats import output_format
+    from .library import write_per_chapter
+
     book = read_book_json(book_json)
     kind = output_format(format_name, book_name)
     marks = chapter_layout(encoded, [c["title"] for c in book["chapters"]])
@@ -149,6 +162,9 @@ def library_job(
     tag_params: dict | None,
     record: str | Path,
 ) -> None:
+    from .assemble import chapter_layout
+    from .library import place_in_library
+
     book = read_book_json(book_json)
     marks = chapter_layout(encoded, [c["title"] for c in book["chapters"]])
     place_in_library(root, audio_files, cover, book_tags(book, tag_params), marks, record)
