@@ -1,30 +1,32 @@
-"""Output formats on a long book: wall time, CPU and peak memory of encoding and assembling each format.
+"""Output formats on long books: encoding cost per hour of audio, and assembly's wall time, CPU and peak memory.
 
-    .venv/bin/python tests/bench/bench_outputs.py [--hours 20] [--chapter-minutes 30] [--formats m4b,mp3,opus,flac,wav]
+    .venv/bin/python tests/bench/bench_outputs.py [--hours 1,5,20] [--chapter-minutes 30]
+        [--formats m4b,mp3,opus,flac,wav]
 
-A synthetic book (a 22.05 kHz mono speech-like chapter WAV repeated: ``hours`` of audio in chapters of
-``chapter-minutes``) is encoded once per format (the encode cost is per chapter and identical for
-identical chapters, so one chapter is encoded and reported per hour of audio), then assembled at two
-book lengths (a tenth of ``hours`` and ``hours``) by the real assembly (stream-copy join, tags, cover,
-the ffprobe + mutagen check). Peak memory is the largest resident set of this process and of ffmpeg:
-assembly memory stays flat as the book grows (the join copies packets; nothing holds the book).
+A synthetic book (a 22.05 kHz mono speech-like chapter WAV, encoded once per format and repeated: books of
+each of ``hours`` in chapters of ``chapter-minutes``) is assembled by the real assembly (join, tags, cover,
+the ffprobe + mutagen check) in a fresh process per book. Memory is that process tree's: the peak of the
+summed resident sets (sampled every 20 ms, what Snakemake's ``benchmark:`` files report), and the
+peaks of the Python process and of its largest child (getrusage, exact). For m4b the same books are also
+assembled with the join through ffmpeg's concat + MP4 muxer (the way before mp4join, and still the
+fallback) in the same run, so the two sides compare as ratios; per-chapter files (copies, tagged) too.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+import psutil
 
-from snakebook.audio.encode import chapter_gain, encode_chapter, measure_chapter  # noqa: E402
-from snakebook.audio.formats import FORMATS  # noqa: E402
+from snakebook.audio.encode import encode_chapter
+from snakebook.audio.formats import FORMATS
 
 
 def speech_like_wav(path: Path, seconds: float) -> None:
@@ -53,41 +55,77 @@ def speech_like_wav(path: Path, seconds: float) -> None:
     )
 
 
-def children() -> tuple[float, int]:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime, usage.ru_maxrss
-
-
-def run_assembly(fmt: str, encoded: Path, count: int, out: Path, cover: bytes) -> dict:
-    """Assemble in a fresh process so its peak memory and its children's are its own."""
-    code = f"""
-import resource, sys, time, json
-from snakebook.audio.assemble import assemble_book
+# Run in a fresh process per book: its getrusage peaks are then this assembly's own.
+ASSEMBLE = """
+import json, resource, sys, time
+from pathlib import Path
+from snakebook.audio.assemble import assemble_book, chapter_layout
 from snakebook.audio.booktags import BookTags
-book = {{"title": "Long", "authors": ["Bench"], "chapters": [{{"title": f"Chapter {{i}}"}} for i in range({count})]}}
+from snakebook.audio.formats import output_format
+from snakebook.audio.formats.base import OutputFormat
+from snakebook.audio.formats.m4b import M4bFormat
+from snakebook.audio.library import write_per_chapter
+fmt, way, chapter, count, out, cover = sys.argv[1:7]
+count = int(count)
+book = {"title": "Long", "authors": ["Bench"], "chapters": [{"title": f"Chapter {i}"} for i in range(count)]}
+tags = BookTags.from_book(book)
+cover = Path(cover).read_bytes()
 started = time.perf_counter()
-assemble_book({fmt!r}, [{str(encoded)!r}] * {count}, book, {str(out)!r}, tags=BookTags.from_book(book),
-              cover=open({str(out.with_suffix(".jpg"))!r}, 'rb').read(), book_name="bench")
+if way == "ffmpeg":  # the join before mp4join (and its fallback): ffmpeg's concat demuxer and MP4 muxer
+    M4bFormat.join = lambda self, files, out, marks, book=None, language=None, tag_room=0: OutputFormat.join(
+        self, files, out, marks, book, language
+    )
+if way == "per-chapter":
+    marks = chapter_layout([chapter] * count, [c["title"] for c in book["chapters"]])
+    write_per_chapter(output_format(fmt), [chapter] * count, marks, out, tags, cover, "Long")
+else:
+    assemble_book(fmt, [chapter] * count, book, out, tags=tags, cover=cover, book_name="bench")
 wall = time.perf_counter() - started
 me = resource.getrusage(resource.RUSAGE_SELF)
 kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-print(json.dumps({{"wall": wall, "cpu": me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime,
-                  "python_mb": me.ru_maxrss / 1024, "ffmpeg_mb": kids.ru_maxrss / 1024}}))
+print(json.dumps({"wall": wall, "cpu": me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime,
+                  "python_mb": me.ru_maxrss / 1024, "child_mb": kids.ru_maxrss / 1024}))
 """
-    out.with_suffix(".jpg").write_bytes(cover)
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    import json
 
-    return json.loads(result.stdout.strip().splitlines()[-1])
+
+def tree_rss(process: psutil.Process) -> int:
+    total = 0
+    for p in [process, *process.children(recursive=True)]:
+        try:
+            total += p.memory_info().rss
+        except psutil.Error:
+            pass
+    return total
+
+
+def run_assembly(fmt: str, way: str, chapter: Path, count: int, out: Path, cover: Path) -> dict:
+    """One assembly in a fresh process; the peak of its process tree's summed RSS, sampled every 20 ms."""
+    command = [sys.executable, "-c", ASSEMBLE, fmt, way, str(chapter), str(count), str(out), str(cover)]
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    watched = psutil.Process(child.pid)
+    peak = 0
+    while child.poll() is None:
+        try:
+            peak = max(peak, tree_rss(watched))
+        except psutil.Error:
+            pass
+        time.sleep(0.02)
+    stdout, stderr = child.communicate()
+    if child.returncode != 0:
+        raise RuntimeError(f"assembly failed ({fmt}, {way}, {count} chapters):\n{stderr[-3000:]}")
+    figures = json.loads(stdout.strip().splitlines()[-1])
+    figures["tree_mb"] = peak / 2**20
+    return figures
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--hours", type=float, default=20.0)
+    parser.add_argument("--hours", default="1,5,20", help="book lengths, comma-separated")
     parser.add_argument("--chapter-minutes", type=float, default=30.0)
     parser.add_argument("--formats", default=",".join(FORMATS))
     args = parser.parse_args()
     formats = args.formats.split(",")
+    lengths = [float(h) for h in args.hours.split(",")]
     with tempfile.TemporaryDirectory(prefix="bench-outputs-") as work:
         work = Path(work)
         wav = work / "chapter.wav"
@@ -96,58 +134,48 @@ def main() -> None:
         per_hour = 3600 / chapter_seconds
         cover = work / "c.jpg"
         subprocess.run(
-            [
-                "ffmpeg",
-                "-loglevel",
-                "error",
-                "-f",
-                "lavfi",
-                "-i",
-                "color=c=teal:s=1400x1400",
-                "-frames:v",
-                "1",
-                str(cover),
-            ],
+            ["ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", "color=c=teal:s=1400x1400", "-frames:v", "1"]
+            + [str(cover)],
             check=True,
         )
-        cpu0, _ = children()
-        started = time.perf_counter()
-        loudness = measure_chapter(wav, (-19.0, -1.5))
-        measure_wall = time.perf_counter() - started
-        measure_cpu = children()[0] - cpu0
         print(
-            f"# {args.hours:g} h synthetic book, {args.chapter_minutes:g}-minute chapters, {os.cpu_count()} CPUs, "
-            f"load {os.getloadavg()[0]:.1f}"
+            f"# synthetic books of {args.hours} h, {args.chapter_minutes:g}-minute chapters, {os.cpu_count()} CPUs, "
+            f"load {os.getloadavg()[0]:.1f}\n"
         )
         print(
-            f"loudness measure+plan: {measure_cpu * per_hour:.1f} CPU-s per hour of audio "
-            f"({measure_wall * per_hour:.1f} s wall)\n"
-        )
-        print(
-            "| format | encode CPU-s / h audio | encode wall s / h | size MB / h | assemble (book h) | "
-            "wall s | CPU s | peak MB python | peak MB ffmpeg |"
+            "| format | join | book | encode CPU-s / h | size MB / h | assemble wall s / h | CPU s / h | "
+            "peak MB tree (sampled) | peak MB python / largest child |"
         )
         print("|---|---|---|---|---|---|---|---|---|")
         for fmt in formats:
             kind = FORMATS[fmt]
             encoded = work / f"chapter{kind.chapter_suffix}"
-            cpu0, _ = children()
-            started = time.perf_counter()
-            encode_chapter(wav, encoded, format=fmt, gain=chapter_gain(loudness, kind.peak_headroom_db))
-            wall = time.perf_counter() - started
-            cpu = children()[0] - cpu0
+            cpu0 = _children_cpu()
+            encode_chapter(wav, encoded, format=fmt)
+            encode_cpu = (_children_cpu() - cpu0) * per_hour
             size = encoded.stat().st_size / 1e6 * per_hour
-            for hours in (args.hours / 10, args.hours):
-                count = max(1, round(hours * per_hour))
-                figures = run_assembly(fmt, encoded, count, work / f"book-{count}{kind.suffix}", cover.read_bytes())
-                (work / f"book-{count}{kind.suffix}").unlink()
-                print(
-                    f"| {fmt} | {cpu * per_hour:.1f} | {wall * per_hour:.1f} | {size:.1f} | {hours:g} h "
-                    f"({count} ch) | {figures['wall']:.1f} | {figures['cpu']:.1f} | {figures['python_mb']:.0f} | "
-                    f"{figures['ffmpeg_mb']:.0f} |",
-                    flush=True,
-                )
+            ways = ["tables", "ffmpeg", "per-chapter"] if fmt == "m4b" else ["ffmpeg concat"]
+            for way in ways:
+                for hours in lengths:
+                    count = max(1, round(hours * per_hour))
+                    out = work / (f"book-{count}" if way == "per-chapter" else f"book-{count}{kind.suffix}")
+                    figures = run_assembly(fmt, way, encoded, count, out, cover)
+                    subprocess.run(["rm", "-rf", str(out)], check=True)
+                    book_hours = count / per_hour
+                    print(
+                        f"| {fmt} | {way} | {book_hours:g} h ({count} ch) | {encode_cpu:.1f} | {size:.1f} | "
+                        f"{figures['wall'] / book_hours:.2f} | {figures['cpu'] / book_hours:.2f} | "
+                        f"{figures['tree_mb']:.0f} | {figures['python_mb']:.0f} / {figures['child_mb']:.0f} |",
+                        flush=True,
+                    )
             encoded.unlink()
+
+
+def _children_cpu() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 if __name__ == "__main__":
