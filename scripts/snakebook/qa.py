@@ -361,11 +361,11 @@ class ChapterQa:
     def synthesize(self, engine, text: str):
         """Speak ``text``; when the take is flagged and the engine varies, try other seeds and keep the best."""
         audio = engine.synthesize(text)
-        if not self.settings.enabled:
-            return audio
-        found = flags(measure(audio, self.rate, text), self.settings, self._median())
         reseed = getattr(engine, "reseed", None)
-        if not found or reseed is None or self.settings.retries <= 0:
+        if not self.settings.enabled or reseed is None or self.settings.retries <= 0:
+            return audio  # nothing to retry with: the take is measured once, by record()
+        found = flags(measure(audio, self.rate, text), self.settings, self._median())
+        if not found:
             return audio
         import zlib
 
