@@ -1,6 +1,6 @@
 """GPU benchmark: Piper on CUDA and Coqui, N concurrent jobs on N GPUs, in under 5 minutes.
 
-    .venv/bin/python tests/bench/bench_gpu.py [--gpus N] [--coqui-model DIR] [--seconds 60]
+    .venv/bin/python tests/bench/bench_gpu.py [--gpus N] [--coqui-model DIR] [--seconds 60] [--budget 270]
                                               [--engines piper,coqui] [--json PATH] [--cpu-smoke]
 
 For each engine, N worker processes start at once, one per GPU (``CUDA_VISIBLE_DEVICES=i``), like N
@@ -14,15 +14,23 @@ Coqui uses ``--coqui-model`` (a real model folder, e.g. XTTS-v2) when given, oth
 randomly initialised VITS of tests/tiny_models.py (noise, but the real code path and real GPU
 kernels). Piper on CUDA needs onnxruntime-gpu; without it the Piper row says so.
 
-Without a CUDA GPU (no ``nvidia-smi`` or no GPU listed) it prints "skipped: ..." and exits 0.
-``--cpu-smoke`` runs the same workers on the CPU for a few seconds instead, to check the script
-itself on a machine without a GPU (the figures then mean nothing for GPUs).
+The whole plan keeps to ``--budget`` seconds (default 270, under 5 minutes): each engine gets its share,
+its jobs stop synthesising before the share ends, and jobs still running at its end (a model load that
+hangs, a stuck CUDA initialisation) are ended and reported. Workers are spawned, never forked, so no
+CUDA or OpenMP state of this process reaches them. Each job reports where it actually ran (Piper's ONNX
+execution provider, Coqui's torch device): a GPU job that fell back to the CPU is reported as failed.
+
+Without a CUDA GPU (no ``nvidia-smi`` or no GPU listed) it prints "skipped: ..." and exits 0 at once.
+With a GPU it exits 1 if no engine produced a figure. ``--cpu-smoke`` runs the same workers on the
+CPU for a few seconds instead, to check the script itself on a machine without a GPU (the figures then
+mean nothing for GPUs).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import shutil
 import subprocess
@@ -30,7 +38,6 @@ import sys
 import tempfile
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -109,13 +116,15 @@ def worker(job: dict) -> dict:
     engine = make_engine(EngineSettings(engine=job["engine"], model=job.get("model"), device=job["device"]))
     engine.ensure_loaded(threads=1, device=job["device"])
     loaded = time.time()
+    ran_on = where_it_runs(engine)
     samples = count = 0
-    while time.time() - loaded < job["seconds"] or count == 0:
+    while (time.time() - loaded < job["seconds"] and time.time() < job["stop_by"]) or count == 0:
         samples += len(engine.synthesize(SENTENCES[count % len(SENTENCES)]))
         count += 1
     ended = time.time()
     return {
         "gpu": job["gpu"],
+        "ran_on": ran_on,
         "load_s": loaded - started,
         "synth_s": ended - loaded,
         "utterances": count,
@@ -125,10 +134,36 @@ def worker(job: dict) -> dict:
     }
 
 
-def run_engine(name: str, jobs: list[dict], sampler: UtilisationSampler) -> dict:
+def where_it_runs(engine) -> str:
+    """The device the loaded model really runs on: Piper's first ONNX provider, Coqui's torch device."""
+    voice = getattr(engine, "_voice", None)
+    session = getattr(voice, "session", None)
+    if session is not None:
+        return "cuda" if session.get_providers()[0] == "CUDAExecutionProvider" else "cpu"
+    device = getattr(engine, "_device", None)
+    return str(device).split(":")[0] if device is not None else "unknown"
+
+
+def run_engine(name: str, jobs: list[dict], sampler: UtilisationSampler, deadline: float) -> dict:
+    """The jobs at once, each in a spawned process; ended at ``deadline`` if they have not finished."""
     started = time.time()
-    with ProcessPoolExecutor(len(jobs)) as pool:
-        results = list(pool.map(worker, jobs))
+    pool = multiprocessing.get_context("spawn").Pool(len(jobs))
+    try:
+        results = pool.map_async(worker, jobs).get(timeout=max(1.0, deadline - time.time()))
+    except multiprocessing.TimeoutError:
+        raise TimeoutError(
+            f"its {len(jobs)} job(s) had not finished {deadline - started:.0f} s after they started (model load "
+            "or CUDA initialisation hanging?); they were ended"
+        ) from None
+    finally:
+        pool.terminate()
+        pool.join()
+    wrong = [r for r in results if r["ran_on"] != jobs[0]["device"]]
+    if wrong:
+        raise RuntimeError(
+            f"asked for {jobs[0]['device']}, {len(wrong)} job(s) ran on {wrong[0]['ran_on']} (a silent fallback: "
+            "the figures would not be the GPU's)"
+        )
     wall = time.time() - started
     synth = sum(r["synth_s"] for r in results)
     audio = sum(r["audio_s"] for r in results)
@@ -173,6 +208,7 @@ def main() -> None:
     parser.add_argument("--gpus", type=int, help="concurrent jobs, one per GPU (default: every GPU)")
     parser.add_argument("--coqui-model", help="a Coqui model folder (default: a tiny random VITS)")
     parser.add_argument("--seconds", type=float, default=60.0, help="synthesis time per job and engine")
+    parser.add_argument("--budget", type=float, default=270.0, help="wall seconds for the whole plan (all engines)")
     parser.add_argument("--engines", default="piper,coqui")
     parser.add_argument("--json", default=str(ROOT / "results" / "bench" / "gpu.json"))
     parser.add_argument("--cpu-smoke", action="store_true", help="no GPU: run the workers on the CPU briefly")
@@ -195,8 +231,11 @@ def main() -> None:
     results = []
     notes = {}
     scratch = Path(tempfile.mkdtemp(prefix="snakebook-gpu-bench-"))
+    engines = args.engines.split(",")
+    plan_start = time.time()
     try:
-        for name in args.engines.split(","):
+        for index, name in enumerate(engines):
+            deadline = plan_start + args.budget * (index + 1) / len(engines)  # this engine's share of the budget
             model = None
             if name == "piper" and device == "cuda":
                 problem = piper_cuda_available()
@@ -208,11 +247,18 @@ def main() -> None:
                 if model is None:
                     continue
             jobs = [
-                {"engine": name, "model": model, "device": device, "gpu": i if gpus else None, "seconds": seconds}
+                {
+                    "engine": name,
+                    "model": model,
+                    "device": device,
+                    "gpu": i if gpus else None,
+                    "seconds": seconds,
+                    "stop_by": deadline - 15,  # room to finish the last utterance and exit
+                }
                 for i in range(count)
             ]
             try:
-                results.append(run_engine(name, jobs, sampler))
+                results.append(run_engine(name, jobs, sampler, deadline))
             except Exception as error:  # report and go on with the next engine
                 notes[name] = f"failed: {type(error).__name__}: {error}"
     finally:
@@ -233,7 +279,10 @@ def main() -> None:
         )
     for name, note in notes.items():
         print(f"- {name}: {note}")
-    print(f"(measured on {device}; JSON: {args.json})")
+    print(f"(measured on {device} in {time.time() - plan_start:.0f} s; JSON: {args.json})")
+    if not results:
+        print("failed: no engine produced a figure (see the notes above)")
+        sys.exit(1)
 
 
 if __name__ == "__main__":
