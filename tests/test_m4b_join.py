@@ -194,3 +194,13 @@ def test_a_file_that_is_not_mp4_is_not_joinable(chapters, tmp_path):
     fake.write_bytes(b"\0\0\0\x10notmp4 at all" * 4)
     with pytest.raises(NotJoinable):
         join_m4a([chapters[0], fake], tmp_path / "x.m4b", chapter_layout([chapters[0], chapters[0]], ["A", "B"]))
+
+
+def test_a_title_longer_than_the_nero_list_holds_is_cut_between_characters(chapters, tmp_path):
+    long_title = "Chapitre où l'été s'achève, " * 12  # 360 bytes of UTF-8
+    book = {"title": "Long titles", "authors": ["A. Writer"], "chapters": [{"title": long_title}, {"title": "Two"}]}
+    out = tmp_path / "titles.m4b"
+    assemble_book("m4b", chapters[:2], book, out, tags=BookTags.from_book(book), book_name="titles")  # checked
+    nero = FORMATS["m4b"].read_back(out)["chapters"][0][0]
+    assert long_title.startswith(nero) and len(nero.encode("utf-8")) in range(250, 256)
+    assert ffprobe_json(out, "-show_chapters")["chapters"][0]["tags"]["title"] == long_title  # QuickTime track

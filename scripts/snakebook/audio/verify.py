@@ -9,6 +9,7 @@ from .booktags import BookTags
 from .chapters import ChapterMark
 from .ffmpeg import probe
 from .formats import OutputFormat
+from .formats.mp4join import CHPL_LIMIT, chpl_title
 
 DURATION_TOLERANCE = 0.5  # seconds, whole file against the sum of the chapter audio
 MARKER_TOLERANCE = 0.1  # seconds, each chapter marker against where its audio starts
@@ -37,10 +38,10 @@ def output_problems(
             )
         )
     for reader, chapters in views:
-        if kind.name == "m4b" and reader == "mutagen" and len(marks) > 255:
-            marks_seen = marks[:255]  # the Nero list stops at 255 (the QuickTime track, read by ffprobe, has all)
-        else:
-            marks_seen = marks
+        marks_seen = marks
+        if kind.name == "m4b" and reader == "mutagen":
+            # the Nero list stops at 255 chapters of 255-byte titles (the QuickTime track, read by ffprobe, has all)
+            marks_seen = [ChapterMark(chpl_title(m.title), m.start, m.end) for m in marks[:CHPL_LIMIT]]
         if len(chapters) != len(marks_seen):
             problems.append(f"{reader} reads {len(chapters)} chapters, expected {len(marks_seen)}")
             continue

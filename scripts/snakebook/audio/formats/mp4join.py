@@ -340,10 +340,15 @@ def _text_track(marks: list[ChapterMark], duration_ms: int, data_at: int) -> tup
     return trak, b"".join(samples)
 
 
+def chpl_title(title: str) -> str:
+    """A title as the Nero list holds it: at most 255 bytes of UTF-8, cut between characters."""
+    return title.encode("utf-8")[:255].decode("utf-8", "ignore")
+
+
 def _chpl(marks: list[ChapterMark]) -> list:
     entries = []
     for mark in marks[:CHPL_LIMIT]:
-        title = mark.title.encode("utf-8")[:255].decode("utf-8", "ignore").encode("utf-8")  # whole characters
+        title = chpl_title(mark.title).encode("utf-8")
         entries.append(struct.pack(">QB", int(round(mark.start * 1000)) * 10_000, len(title)) + title)
     return full_box(b"chpl", 1, 0, b"\0" * 4, bytes([len(entries)]), b"".join(entries))
 
@@ -438,12 +443,19 @@ def join_m4a(
     scans: dict[str, Chapter] = {}
     for path in chapter_files:
         if str(path) not in scans:
-            scans[str(path)] = scan_chapter(path)
+            try:
+                scans[str(path)] = scan_chapter(path)
+            except (OSError, struct.error, IndexError, ValueError) as error:  # ffmpeg's join then says what is wrong
+                raise NotJoinable(f"{Path(path).name}: {error}") from None
     chapters = [scans[str(path)] for path in chapter_files]
     first = chapters[0]
-    bitrate_at, plain_stsd = _esds_fields(first.stsd)
+    try:
+        bitrate_at, plain_stsd = _esds_fields(first.stsd)
+        layouts = {str(chapter.path): _esds_fields(chapter.stsd) for chapter in scans.values()}
+    except IndexError:
+        raise NotJoinable("a damaged esds") from None
     for chapter in scans.values():
-        if chapter.timescale != first.timescale or _esds_fields(chapter.stsd) != (bitrate_at, plain_stsd):
+        if chapter.timescale != first.timescale or layouts[str(chapter.path)] != (bitrate_at, plain_stsd):
             raise NotJoinable(f"{chapter.path.name} is encoded differently from {first.path.name}")
     timescale = first.timescale
     stts, length = timeline(chapters, marks, timescale)
