@@ -251,8 +251,17 @@ def chapter_speech(wildcards):
 
 
 def report_pages(wildcards):
-    """Every book's report page (rules/report.smk): made after its m4b, shown by `snakemake --report`."""
+    """Every book's report page (rules/report.smk): made as its chapters finish, shown by `snakemake --report`."""
     return report_page_targets(BOOKS, sys.argv)
+
+
+def report_chapter_pages(wildcards):
+    """A book's chapter pages in the report (rule report_chapter), one per chapter."""
+    return expand(
+        "results/{book}/report/chapters/{chapter}.html",
+        book=wildcards.book,
+        chapter=chapter_ids(wildcards),
+    )
 
 
 def report_category(wildcards, input):

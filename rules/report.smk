@@ -5,13 +5,50 @@
 report: "../report/workflow.rst"
 
 
+# A chapter's page (its player, encoded from the chapter WAV, next to the text that was spoken), made as soon
+# as the chapter is synthesised, in parallel with the other chapters, so that the end of the run only joins.
+rule report_chapter:
+    input:
+        book="results/{book}/book.json",
+        wav="results/{book}/audio/{chapter}.wav",
+        speech="results/{book}/speech/{chapter}.txt",
+        cache_keys="results/{book}/speech/{chapter}.keys.json",
+    output:
+        page=report(
+            "results/{book}/report/chapters/{chapter}.html",
+            caption="../report/chapter.rst",
+            category=report_category,
+            subcategory="2. Chapters",
+            labels=report_chapter_labels,
+        ),
+    log:
+        "results/{book}/logs/report/{chapter}.log",
+    # Right after the chapter's encode and before the next synthesis: done with its chapter, never piled up at
+    # the end of the run.
+    priority: ENCODE_PRIORITY - 1
+    conda:
+        "../envs/base.yaml"
+    resources:
+        mem_mb=300,
+    shell:
+        job_shell(
+            "report_chapter",
+            "input.book",
+            "output.page",
+            "log",
+            "wildcards.book",
+            "wildcards.chapter",
+        )
+
+
+# The book's page, cover and plots: joins the chapter pages' figures once the last chapter is synthesised. It does
+# not wait for the audiobook, so it runs beside the last chapter's loudness, encode and assembly.
 rule report_book:
     input:
         book="results/{book}/book.json",
         tsv="results/{book}/chapters.tsv",
-        wavs=chapter_wavs,
-        speech=chapter_speech,
-        m4b="results/{book}/{book}.m4b",
+        chapters=report_chapter_pages,
+        cover=book_cover,
     output:
         page=report(
             "results/{book}/report/book.html",
@@ -19,14 +56,6 @@ rule report_book:
             category=report_category,
             subcategory="1. Book",
             labels={"figure": "cover, metadata, chapter table, plots"},
-        ),
-        chapters=report(
-            directory("results/{book}/report/chapters"),
-            patterns=["{chapter}.html"],
-            caption="../report/chapter.rst",
-            category=report_category,
-            subcategory="2. Chapters",
-            labels=report_chapter_labels,
         ),
         cover=report(
             "results/{book}/report/cover.svg",
@@ -64,8 +93,15 @@ rule report_book:
         mem_mb=500,
     params:
         settings=book_settings,
-    script:
-        "../scripts/report_book.py"
+    shell:
+        job_shell(
+            "report_book",
+            "input.book",
+            "output.page",
+            "log",
+            "params.settings",
+            "wildcards.book",
+        )
 
 
 # End of a run (also with keep-going failures): results/{book}/summary.json, results/summary.tsv and,

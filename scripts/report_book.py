@@ -1,4 +1,4 @@
-"""Rule script: report_book (see snakebook.report)."""
+"""Rule script: report_book, the book's report page, cover and plots (see snakebook.report)."""
 
 from pathlib import Path
 
@@ -12,5 +12,4 @@ with rule_entry(snakemake.log[0], snakemake.wildcards.book), heartbeat("making t
         Path(snakemake.input.book).parent.parent,  # (the results folder)
         Path(snakemake.output.page).parent,
         snakemake.params.settings,
-        chapters_dir=snakemake.output.chapters,
     )

@@ -12,12 +12,13 @@ import json
 import os
 import re
 import shutil
+import struct
 import zipfile
 from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
-from helpers import ROOT, ffprobe, short_book_entry, snakemake, write_tiny_epub
+from helpers import ROOT, ffprobe, job_counts, short_book_entry, snakemake, write_tiny_epub
 
 import snakebook.report as report_module
 
@@ -89,17 +90,60 @@ def test_report_files_and_book_pages(library):
         assert not re.search(r'(src|href)="(https?:)?//', (out / "report" / f"{plot}.svg").read_text())
 
 
-def test_big_books_get_excerpts(library, tmp_path, monkeypatch):
-    """Past FULL_AUDIO_SECONDS of audio, each chapter's player holds only its first EXCERPT_SECONDS."""
-    monkeypatch.setattr(report_module, "FULL_AUDIO_SECONDS", 30)
-    monkeypatch.chdir(library)  # book.json names the cover relative to the working directory
-    report_module.write_book_report("alice", "results", tmp_path)
-    page = (tmp_path / "chapters" / "001.html").read_text(encoding="utf-8")
+def embedded_player(page: str, folder: Path) -> dict:
+    """The Ogg file a chapter page embeds, written to ``folder`` and read back with ffprobe."""
     uri = re.search(r'<audio [^>]*src="data:audio/ogg;base64,([^"]+)"', page).group(1)
-    (tmp_path / "player.ogg").write_bytes(base64.b64decode(uri))
-    seconds = float(ffprobe(tmp_path / "player.ogg")["format"]["duration"])
+    (folder / "player.ogg").write_bytes(base64.b64decode(uri))
+    return ffprobe(folder / "player.ogg")
+
+
+def test_chapter_players_are_small_speech_opus(library, tmp_path):
+    """The players are Opus for speech at 16 kHz, mono (the cheap settings the chapter jobs encode with)."""
+    page = (library / "results" / "alice" / "report" / "chapters" / "001.html").read_text(encoding="utf-8")
+    facts = embedded_player(page, tmp_path)
+    stream = facts["streams"][0]
+    assert (facts["format"]["format_name"], stream["codec_name"], stream["channels"]) == ("ogg", "opus", 1)
+    head = (tmp_path / "player.ogg").read_bytes()
+    head = head[head.index(b"OpusHead") :]
+    assert struct.unpack("<I", head[12:16])[0] == 16_000  # the encoder's input rate (Opus always decodes at 48 kHz)
+    seconds = float(facts["format"]["duration"])
+    assert abs(seconds - float(ffprobe(library / "results" / "alice" / "audio" / "001.wav")["format"]["duration"])) < 1
+    assert float(facts["format"]["bit_rate"]) < 24_000  # 16 kbit/s and Ogg's overhead
+
+
+def test_big_books_get_excerpts(library, tmp_path, monkeypatch):
+    """Past FULL_AUDIO_SECONDS of audio (estimated from the book's characters), a player holds EXCERPT_SECONDS."""
+    monkeypatch.setattr(report_module, "FULL_AUDIO_SECONDS", 30)
+    report_module.write_chapter_report("alice", library / "results", "001", tmp_path / "001.html")
+    page = (tmp_path / "001.html").read_text(encoding="utf-8")
+    seconds = float(embedded_player(page, tmp_path)["format"]["duration"])
     assert abs(seconds - report_module.EXCERPT_SECONDS) < 1
     assert f"the first {report_module.EXCERPT_SECONDS} s here" in page
+
+
+def dry_run_counts(workdir: Path, config: dict) -> dict[str, int]:
+    run = snakemake(workdir, "--dry-run", "--rerun-triggers", "mtime", config=config)
+    return job_counts(run.stdout + run.stderr)
+
+
+def touch_changed(path: Path) -> None:
+    """Change a file's content and make it newer (Snakemake ignores a newer file whose content is the same)."""
+    with open(path, "ab") as handle:
+        handle.write(b"\n")
+    later = path.stat().st_mtime + 60
+    os.utime(path, (later, later))
+
+
+def test_book_page_does_not_wait_for_the_audiobook(library):
+    """The book's page needs the chapter pages, not the m4b: it is made beside the last chapter's assembly."""
+    config = {"books": [{"path": str(library / "petit-chat.epub"), "name": "petit-chat", "engine": "espeak"}]}
+    out = library / "results" / "petit-chat"
+    touch_changed(out / "petit-chat.m4b")  # a report that needed the audiobook would be made again
+    counts = dry_run_counts(library, config)
+    assert "report_book" not in counts and "report_chapter" not in counts
+    touch_changed(out / "report" / "chapters" / "001.html")  # a changed chapter page does make the book page again
+    counts = dry_run_counts(library, config)
+    assert counts.get("report_book") == 1 and "report_chapter" not in counts
 
 
 def open_book_page(page, title: str):

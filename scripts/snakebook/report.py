@@ -1,18 +1,24 @@
 """One book in ``snakemake --report``: cover, metadata, chapter table, a player per chapter, spoken text, plots.
 
-The rule ``report_book`` (``rules/report.smk``) writes into ``results/{book}/report/``, every page
-self-contained (images and audio are data URIs, nothing is loaded from elsewhere), so it works inside the
-single-file ``report.html`` as well as from the ``.zip``:
+Every page is self-contained (images and audio are data URIs, nothing is loaded from elsewhere), so it works
+inside the single-file ``report.html`` as well as from the ``.zip``. The files, in ``results/{book}/report/``:
 
-- ``book.html``: the cover, the book's metadata and the run's figures, the chapter table from
-  ``chapters.tsv`` with duration, synthesis time, real-time factor and cache use, and the plots.
-- ``chapters/NNN.html``: one page per chapter, its audio player next to the text that was spoken.
-  Books with up to :data:`FULL_AUDIO_SECONDS` of audio get whole chapters (up to :data:`MAX_PLAYER_SECONDS`
-  each); bigger books the first :data:`EXCERPT_SECONDS` of each chapter, so the report stays small
-  (Opus at 16 kbit/s: 120 kB a minute).
+- ``chapters/NNN.html`` (rule ``report_chapter``, one job per chapter, run as soon as the chapter is
+  synthesised, in parallel with the other chapters): the chapter's audio player next to the text that was
+  spoken. Books with up to :data:`FULL_AUDIO_SECONDS` of audio (estimated from their characters, so that
+  each chapter can decide alone) get whole chapters (up to :data:`MAX_PLAYER_SECONDS` each); bigger books
+  the first :data:`EXCERPT_SECONDS` of each chapter, so the report stays small (Opus at 16 kbit/s: 120 kB
+  a minute).
+- ``book.html`` (rule ``report_book``, once the chapter pages exist; it does not wait for the audiobook):
+  the cover, the book's metadata and the run's figures, the chapter table from ``chapters.tsv`` with
+  duration, synthesis time, real-time factor and cache use, and the plots.
 - ``cover.svg``: the cover (scaled to a thumbnail), or a title card for a book without one.
 - ``durations.svg``, ``speed.svg``, ``cache.svg``: chapter durations, synthesis speed (real-time factor)
   and sentences from the cache, per chapter (pygal: small, pure-Python SVG charts, no JavaScript).
+
+The report costs the run little: the players are encoded by the chapter jobs, off the end of the run, with
+the cheapest Opus settings that keep speech clear (:data:`PLAYER_OPTIONS`; ~4x less CPU than libopus's
+defaults), and the book's job only joins figures that exist (``tests/bench/bench_report.py``).
 """
 
 from __future__ import annotations
@@ -20,26 +26,48 @@ from __future__ import annotations
 import base64
 import csv
 import html
+import io
 import json
 import logging
-import subprocess
 import tempfile
 from pathlib import Path
 
-from .audio.ffmpeg import ffmpeg_binary, run_ffmpeg
+from .audio.ffmpeg import run_ffmpeg
 from .errors import SnakebookError
 from .fileio import atomic_path, write_text
 from .progress import format_duration
-from .summary import book_summary
+
+# (snakebook.summary and pygal are imported where they are used: Snakemake's main process imports this
+# module for its labels and targets, and a chapter job needs neither.)
 
 log = logging.getLogger("snakebook")
 
 FULL_AUDIO_SECONDS = 20 * 60  # books up to this much audio get whole chapters in the report
 EXCERPT_SECONDS = 45  # otherwise: this much of each chapter
+# A chapter job knows its own audio but not yet the others': a book's audio is estimated from its characters
+# (book.json) at the default Piper voice's pace, 16 characters a second (measured on the sample book).
+CHARACTERS_PER_SECOND = 16
 # One chapter page holds at most this much audio: in the single-file report.html a page travels as a data:
 # URL, which Chromium refuses past 2 MB (8 min at 16 kbit/s, base64 twice: ~1.7 MB).
 MAX_PLAYER_SECONDS = 8 * 60
 PLAYER_BITRATE = "16k"
+# Opus for speech (SILK, "voip") at 16 kHz, the encoder's lowest complexity: the quality class of libopus's
+# defaults at this bitrate (16 kHz is all SILK codes) for ~4x less CPU; at complexity 10 and 48 kHz the
+# players cost 11 CPU-seconds for the 9-minute sample book, more than a fifth of its synthesis.
+PLAYER_OPTIONS = [
+    "-ac",
+    "1",
+    "-ar",
+    "16000",
+    "-c:a",
+    "libopus",
+    "-b:a",
+    PLAYER_BITRATE,
+    "-application",
+    "voip",
+    "-compression_level",
+    "0",
+]
 COVER_WIDTH = 320
 
 
@@ -51,58 +79,34 @@ def player_audio(wav: str | Path, seconds: float | None, book: str | None = None
     with tempfile.TemporaryDirectory(prefix="snakebook-report-") as folder:
         out = Path(folder) / "player.ogg"
         limit = ["-t", f"{seconds:.3f}"] if seconds else []
-        run_ffmpeg(
-            [
-                "-i",
-                str(wav),
-                *limit,
-                "-vn",
-                "-ac",
-                "1",
-                "-c:a",
-                "libopus",
-                "-b:a",
-                PLAYER_BITRATE,
-                "-application",
-                "voip",
-                str(out),
-            ],
-            book,
-            "making the report's audio player",
-        )
+        run_ffmpeg(["-i", str(wav), *limit, "-vn", *PLAYER_OPTIONS, str(out)], book, "making the report's audio player")
         return out.read_bytes()
 
 
 def cover_thumbnail(cover: str | Path, book: str | None = None) -> tuple[bytes, str]:
-    """The cover scaled to :data:`COVER_WIDTH` pixels wide, as JPEG (or the file itself if ffmpeg cannot)."""
+    """The cover scaled to :data:`COVER_WIDTH` pixels wide, as JPEG (or the file itself if Pillow cannot).
+
+    A JPEG no wider than that (the checked cover of a typical EPUB) is used as it is, read from its header alone.
+    """
     cover = Path(cover)
     if cover.suffix.lower() == ".svg":
         return cover.read_bytes(), "image/svg+xml"
-    with tempfile.TemporaryDirectory(prefix="snakebook-cover-") as folder:
-        out = Path(folder) / "cover.jpg"
-        result = subprocess.run(
-            [
-                ffmpeg_binary(),
-                "-hide_banner",
-                "-nostdin",
-                "-loglevel",
-                "error",
-                "-y",
-                "-i",
-                str(cover),
-                "-vf",
-                f"scale='min({COVER_WIDTH},iw)':-2",
-                "-frames:v",
-                "1",
-                "-q:v",
-                "4",
-                str(out),
-            ],
-            capture_output=True,
-        )
-        if result.returncode == 0 and out.exists():
-            return out.read_bytes(), "image/jpeg"
-    log.warning("%s: could not scale the cover %s; the report shows it as it is", book, cover)
+    from PIL import Image
+
+    try:
+        with Image.open(cover) as image:
+            if image.format == "JPEG" and image.width <= COVER_WIDTH:
+                return cover.read_bytes(), "image/jpeg"
+            image.draft("RGB", (COVER_WIDTH, COVER_WIDTH * 4))  # JPEG: decode at a fraction of the size
+            image = image.convert("RGB")
+            if image.width > COVER_WIDTH:
+                height = max(2, round(image.height * COVER_WIDTH / image.width))
+                image = image.resize((COVER_WIDTH, height), Image.Resampling.LANCZOS)
+            buffer = io.BytesIO()
+            image.save(buffer, "JPEG", quality=85)
+            return buffer.getvalue(), "image/jpeg"
+    except (OSError, ValueError, Image.DecompressionBombError) as error:
+        log.warning("%s: could not scale the cover %s (%s); the report shows it as it is", book, cover, error)
     mime = {".png": "image/png", ".gif": "image/gif", ".webp": "image/webp"}.get(cover.suffix.lower(), "image/jpeg")
     return cover.read_bytes(), mime
 
@@ -364,33 +368,66 @@ def chapter_page(
     return "".join(parts)
 
 
-def write_book_report(
-    book: str, results: str | Path, out_dir: str | Path, settings: dict | None = None, chapters_dir=None
-) -> dict:
-    """Write the book's report files (see the module doc) into ``out_dir``; return the book's summary."""
-    book_dir = Path(results) / book
-    out_dir = Path(out_dir)
-    chapters_dir = Path(chapters_dir) if chapters_dir else out_dir / "chapters"
-    chapters_dir.mkdir(parents=True, exist_ok=True)
+def _read_book_json(book_dir: Path, book: str) -> dict:
     try:
-        info = json.loads((book_dir / "book.json").read_text(encoding="utf-8"))
+        return json.loads((book_dir / "book.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
         raise SnakebookError(f"cannot read its book.json for the report ({error}).", book) from None
+
+
+def estimated_book_seconds(info: dict) -> float:
+    """A book's audio, estimated from its characters (see :data:`CHARACTERS_PER_SECOND`)."""
+    return sum(int(c.get("chars") or 0) for c in info.get("chapters") or []) / CHARACTERS_PER_SECOND
+
+
+def write_chapter_report(
+    book: str, results: str | Path, chapter_id: str, page: str | Path, settings: dict | None = None
+) -> dict:
+    """Write one chapter's page (its player and spoken text, see the module doc) to ``page``; return its summary.
+
+    Run by the chapter's own job as soon as the chapter is synthesised: it reads only that chapter's files
+    and ``book.json``.
+    """
+    from .summary import chapter_summary
+
+    book_dir = Path(results) / book
+    info = _read_book_json(book_dir, book)
+    record = next((r for r in info.get("chapters") or [] if r.get("id") == chapter_id), None)
+    if record is None:
+        raise SnakebookError(f"its book.json has no chapter {chapter_id} (extract the book again).", book)
+    chapter = chapter_summary(book_dir, record, settings)
+    wav = book_dir / "audio" / f"{chapter_id}.wav"
+    speech = book_dir / "speech" / f"{chapter_id}.txt"
+    lines = speech.read_text(encoding="utf-8").splitlines() if speech.exists() else []
+    player = None
+    if wav.exists():
+        seconds = player_seconds(chapter.get("audio_seconds") or 0, estimated_book_seconds(info))
+        player = (player_audio(wav, seconds, book), seconds)
+    heading = {"title": info.get("title") or book, "language": info.get("language") or (settings or {}).get("language")}
+    write_text(page, chapter_page(heading, record, chapter, player, lines))
+    log.info(
+        "%s: report page for chapter %s (%s)",
+        book,
+        chapter_id,
+        "no audio" if player is None else "whole chapter" if player[1] is None else f"first {player[1]:.0f} s",
+    )
+    return chapter
+
+
+def write_book_report(book: str, results: str | Path, out_dir: str | Path, settings: dict | None = None) -> dict:
+    """Write the book's page, cover and plots (see the module doc) into ``out_dir``; return the book's summary.
+
+    The chapter pages are the chapter jobs' (:func:`write_chapter_report`); this only joins the figures the
+    run has written (book.json, chapters.tsv, the chapters' keys and WAV headers).
+    """
+    from .summary import book_summary
+
+    book_dir = Path(results) / book
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    info = _read_book_json(book_dir, book)
     summary = book_summary(results, book, settings)
     table = read_chapter_table(book_dir / "chapters.tsv")
-    rows = {c["chapter"]: c for c in summary["chapters"]}
-    excerpts = 0
-    for record in info.get("chapters") or []:
-        chapter = rows.get(record["id"], {})
-        wav = book_dir / "audio" / f"{record['id']}.wav"
-        speech = book_dir / "speech" / f"{record['id']}.txt"
-        lines = speech.read_text(encoding="utf-8").splitlines() if speech.exists() else []
-        player = None
-        if wav.exists():
-            seconds = player_seconds(chapter.get("audio_seconds") or 0, summary.get("audio_seconds") or 0)
-            excerpts += seconds is not None
-            player = (player_audio(wav, seconds, book), seconds)
-        write_text(chapters_dir / f"{record['id']}.html", chapter_page(summary, record, chapter, player, lines))
     # The checked cover the audiobook embeds (snakebook.audio.cover) when there is one, else the ebook's own.
     checked = book_dir / "cover" / "cover.jpg"
     source = checked if checked.exists() else Path(info["cover"]) if info.get("cover") else None
@@ -405,9 +442,7 @@ def write_book_report(
             tmp.write_bytes(svg)
     write_text(out_dir / "cover.svg", cover_svg(summary["title"], info.get("authors") or [], cover))
     write_text(out_dir / "book.html", book_page(summary, info, table, cover, plots))
-    log.info(
-        "%s: report pages for %d chapters (%d with an excerpt only), %d plots", book, len(rows), excerpts, len(plots)
-    )
+    log.info("%s: report page for %d chapters, %d plots", book, len(summary["chapters"]), len(plots))
     return summary
 
 
