@@ -30,6 +30,7 @@ from snakebook.planning import (
     voice_plan,
 )
 from snakebook.settings import prepare_config
+from snakebook.sharing import SLOTS_ENV
 
 show_group_job_errors()  # a failed chapter group job (sbatch refusal, lost workstation) says why
 
@@ -330,6 +331,24 @@ ENCODE_PRIORITY = 10000
 
 def gpu_count(wildcards):
     return 1 if uses_gpu(BOOKS[wildcards.book], book_info(wildcards.book)) else 0
+
+
+def synthesis_slots():
+    """How many synthesis jobs run at once: --cores over synthesis threads (and --resources gpu=N, if set)."""
+    value = lambda name: getattr(
+        workflow.global_resources.get(name),
+        "value",
+        workflow.global_resources.get(name),
+    )
+    cores = value("_cores") or 1
+    slots = max(1, int(cores) // max(1, config["synthesis"]["threads"]))
+    gpus = value("gpu")
+    return min(slots, int(gpus)) if isinstance(gpus, int) and gpus > 0 else slots
+
+
+# Work sharing (snakebook.sharing): a synthesis job that finished its chapter helps the others; at the end of a
+# book it also takes sentences of chapters still waiting for a slot, if fewer wait than there are slots.
+os.environ[SLOTS_ENV] = str(synthesis_slots())
 
 
 # --- shell entry points (snakebook.job) -------------------------------------------------------------------------
