@@ -183,7 +183,7 @@ def test_library_folder_and_books_list_from_command_line(tmp_path):
     result = snakemake(tmp_path, "-n", config={"library": str(library)})
     planned = result.stdout + result.stderr
     assert "results/alice/book.json" in planned and "results/second-book/book.json" in planned
-    assert "notes" not in planned and "epubjs-alice" not in planned  # the library replaces the default books
+    assert "notes.doc" not in planned and "epubjs-alice" not in planned  # the library replaces the default books
 
     result = snakemake(tmp_path, "-n", config={"books": [str(library / "Second Book.epub")]})
     planned = result.stdout + result.stderr

@@ -25,7 +25,7 @@ from helpers import snakemake, snakemake_command, snakemake_env, start_snakemake
 from snakebook.cache import AudioCache
 
 pytestmark = pytest.mark.slow
-LOG_LINE = re.compile(r"(\d+) utterances \((\d+) synthesised, (\d+) from cache\)")
+LOG_LINE = re.compile(r"(\d+) utterances \((\d+) synthesised, (?:\d+ by other jobs, )?(\d+) from cache\)")
 
 CHAPTERS = {
     "CHAPTER I. The Garden": [
@@ -201,6 +201,11 @@ def test_editing_a_book_resynthesises_only_what_changed(tmp_path, shared_cache):
     bitrate = tmp_path / "bitrate.json"
     bitrate.write_text(json.dumps({"output": {"format": "m4b", "bitrate": "48k"}}))
     planned = run(workdir, config, "--configfile", str(bitrate), "--dry-run")
+    assert "encode_chapter" in planned.stdout and "synthesize_chapter" not in planned.stdout
+    # Another loudness target: each chapter's encode (which measures it) reruns, no synthesis.
+    loudness = tmp_path / "loudness.json"
+    loudness.write_text(json.dumps({"output": {"loudness": {"target": -16.0}}}))
+    planned = run(workdir, config, "--configfile", str(loudness), "--dry-run")
     assert "encode_chapter" in planned.stdout and "synthesize_chapter" not in planned.stdout
 
     # Settings that change the chapter WAVs but no sentence's sound: every chapter reruns, nothing is synthesised.
