@@ -5,6 +5,12 @@
 report: "../report/workflow.rst"
 
 
+# A second of CPU each: on a cluster they run where Snakemake runs rather than wait in the queue as jobs.
+localrules:
+    report_chapter,
+    report_book,
+
+
 # A chapter's page (its player, encoded from the chapter WAV, next to the text that was spoken), made as soon
 # as the chapter is synthesised, in parallel with the other chapters, so that the end of the run only joins.
 rule report_chapter:
