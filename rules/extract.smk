@@ -16,5 +16,15 @@ checkpoint extract_book:
         mem_mb=2000,
     params:
         settings=book_settings,
-    script:
-        "../scripts/extract_book.py"
+    shell:
+        job_shell(
+            "extract_book",
+            "input",
+            "output.book",
+            "output.chapters",
+            "output.tsv",
+            "output.coverage",
+            "log",
+            "params.settings",
+            "wildcards.book",
+        )

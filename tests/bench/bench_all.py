@@ -3,6 +3,7 @@
     .venv/bin/python tests/bench/bench_all.py [--quick | --full] [--json results/bench/latest.json]
                                               [--only pipeline,encode,edit,library,probe]
                                               [--books sample3,sample,carol] [--cores 2,1] [--library BxC]
+                                              [--only startup --startup-against REV --startup-library BxC]
 
 Every comparison runs its sides in this one invocation, one after the other, and reports ratios, so a
 busy machine inflates both sides alike. Sections:
@@ -20,6 +21,11 @@ edit       a 3-chapter book: full build, a one-sentence edit rebuilt, a chapter 
 library    B books x C short chapters with espeak-ng: full build (overhead per chapter = wall time minus
            engine time / cores, per chapter), no-op rerun, dry run, and Snakemake's own floor (the same
            number of trivial jobs). Default 20 x 30; --quick 10 x 30; --full 100 x 30 (3,000 chapters).
+startup    (only with --only startup) fixed cost per job and per chapter, this tree against
+           --startup-against REV (git archive, its own package via PYTHONPATH) in the same run: each chapter
+           job of a 2-chapter Piper book run again alone as Snakemake ran it: spawn to the first utterance
+           (empty cache), an all-cached chapter job (wall, CPU), the encode job(s) of a chapter; and an
+           espeak-ng library build (--startup-library BxC, default 5x20): overhead per chapter.
 probe      a no-op Snakemake start with the SLURM executor plugin installed and a controller that does
            not answer: with the plugin's import-time probe and with snakebook.slurm_probe skipping it.
 
@@ -421,6 +427,205 @@ def bench_library(books: int, chapters: int, scratch: Path) -> dict:
     return result
 
 
+# ------------------------------------------------------------------------------------------ startup
+
+
+def tree_at(revision: str, scratch: Path) -> Path:
+    """This repository at ``revision`` (git archive), to compare with the working tree in the same run."""
+    folder = scratch / f"tree-{revision[:12]}"
+    folder.mkdir()
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", revision], capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return folder
+
+
+def side_env(tree: Path) -> dict:
+    """The environment that makes Snakemake and its jobs use ``tree``'s snakebook package (not the installed one)."""
+    return {} if tree == ROOT else {"PYTHONPATH": str(tree / "scripts")}
+
+
+def job_commands(workdir: Path, output: str) -> dict[str, str]:
+    """{rule}.{chapter file}: the command Snakemake ran for each chapter job, to run it again alone.
+
+    ``shell:`` jobs: the printed shell command; ``script:`` jobs: ``python`` on the script Snakemake generated
+    (kept by --skip-script-cleanup), which loads the pickled job as every such job does.
+    """
+    found = {}
+    for command in re.findall(r"^Shell command: (.*job\.py (\w+) .*)$", output, re.MULTILINE):
+        target = re.search(r"--(?:output\.wav|output) (\S+)", command[0])
+        if target:
+            found[f"{command[1]}.{Path(target.group(1)).name}"] = command[0]
+    for script in (workdir / ".snakemake" / "scripts").glob("tmp*.py"):
+        rule = script.name.rsplit(".", 2)[-2]
+        text = script.read_bytes()
+        for target in re.findall(rb"results/[^/]+/(?:audio|encoded|loudness)/(\d+\.\w+)", text):
+            if rule in ("synthesize_chapter", "encode_chapter", "measure_loudness"):
+                name = target.decode()
+                if (rule == "synthesize_chapter") == name.endswith(".wav") or rule == "measure_loudness":
+                    found.setdefault(f"{rule}.{name}", f"{sys.executable} {script}")
+    return found
+
+
+FIRST_LINE = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) INFO progress .* 1/\d+ sentences", re.MULTILINE)
+
+
+def run_job(workdir: Path, command: str, env: dict) -> dict:
+    """Run one job's command as Snakemake would: wall and CPU seconds (the process tree), from the spawn."""
+    cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    spawned = time.time()
+    subprocess.run(
+        ["bash", "-c", f"set -euo pipefail; {command}"], cwd=workdir, env=env, check=True, capture_output=True
+    )
+    wall = time.time() - spawned
+    cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {"spawned": spawned, "wall_s": wall, "cpu_s": cpu1.ru_utime + cpu1.ru_stime - cpu0.ru_utime - cpu0.ru_stime}
+
+
+def first_utterance_s(log: Path, spawned: float) -> float:
+    """Seconds from the job's spawn to the log line of its first finished utterance (SNAKEBOOK_PROGRESS_SECONDS=0)."""
+    stamp = FIRST_LINE.search(log.read_text(encoding="utf-8")).group(1)
+    return time.mktime(time.strptime(stamp[:19], "%Y-%m-%d %H:%M:%S")) + int(stamp[20:]) / 1000 - spawned
+
+
+def startup_side(label: str, tree: Path, scratch: Path, repeats: int) -> dict:
+    """One tree: a 2-chapter Piper book built, then its chapter jobs run again alone, ``repeats`` times each."""
+    workdir = scratch / f"startup-{label}"
+    workdir.mkdir()
+    source = write_book(scratch / f"startup-{label}.txt", chapters=2, sentences=6)
+    config = {"books": [{"path": str(source), "name": "startup"}], "cache_dir": str(workdir / "cache")}
+    env = side_env(tree)
+    _, result = snakemake(workdir, config, "--skip-script-cleanup", "-p", env=env, snakefile=tree / "Snakefile")
+    commands = job_commands(workdir, result.stdout + result.stderr)
+    environment = dict(os.environ, PATH=f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}", **env)
+    environment["SNAKEBOOK_PROGRESS_SECONDS"] = "0"
+    from snakebook.job import JOB_CONFIG_ENV
+
+    environment[JOB_CONFIG_ENV] = json.dumps({"qa": None, "cache_dir": config["cache_dir"], "synthesis": {}})
+    log = workdir / "results" / "startup" / "logs" / "synthesize" / "001.log"
+    synth = commands["synthesize_chapter.001.wav"]
+    first, cold, cached = [], [], []
+    for _ in range(repeats):
+        shutil.rmtree(workdir / "cache")  # every sentence missing: the job loads the engine and synthesises
+        run = run_job(workdir, synth, environment)
+        cold.append(run)
+        first.append(first_utterance_s(log, run["spawned"]))
+        loaded = LOG_LOADED.findall(log.read_text(encoding="utf-8"))
+        run["load_s"] = float(loaded[-1]) if loaded else 0.0
+        cached.append(run_job(workdir, synth, environment))  # every sentence cached now
+    encode = []
+    for _ in range(repeats):
+        total = {"wall_s": 0.0, "cpu_s": 0.0, "jobs": 0}
+        for rule in ("measure_loudness.001.json", "encode_chapter.001.m4a"):
+            if rule in commands:
+                run = run_job(workdir, commands[rule], environment)
+                total = {
+                    "wall_s": total["wall_s"] + run["wall_s"],
+                    "cpu_s": total["cpu_s"] + run["cpu_s"],
+                    "jobs": total["jobs"] + 1,
+                }
+        encode.append(total)
+
+    def best(runs: list, key: str) -> float:
+        return min(r[key] for r in runs)
+
+    return {
+        "first_utterance_s": min(first),
+        "engine_load_s": best(cold, "load_s"),
+        "cached_chapter_wall_s": best(cached, "wall_s"),
+        "cached_chapter_cpu_s": best(cached, "cpu_s"),
+        "encode_jobs_per_chapter": encode[0]["jobs"],
+        "encode_wall_s": best(encode, "wall_s"),
+        "encode_cpu_s": best(encode, "cpu_s"),
+        "commands": commands,
+    }
+
+
+def library_side(label: str, tree: Path, books: int, chapters: int, scratch: Path) -> dict:
+    """A library build with espeak-ng: per-chapter overhead = (build - engine seconds / 2 cores) / chapters."""
+    workdir = scratch / f"library-{label}-{books}x{chapters}"
+    library = workdir / "books"
+    library.mkdir(parents=True)
+    for b in range(books):
+        write_book(library / f"book-{b:03d}.txt", chapters=chapters, sentences=2, seed=b)
+    config = {"library": str(library), "engine": "espeak", "cache_dir": str(workdir / "cache")}
+    build, result = snakemake(workdir, config, env=side_env(tree), snakefile=tree / "Snakefile")
+    engine = synth_log_figures(workdir)
+    jobs = len(re.findall(r"^Finished jobid: \d+", result.stdout + result.stderr, re.MULTILINE))
+    count = books * chapters
+    return {
+        "build_s": build,
+        "engine_s": engine["synth_s"],
+        "jobs": jobs,
+        "overhead_per_chapter_s": (build - engine["synth_s"] / 2) / count,
+    }
+
+
+def bench_startup(scratch: Path, against: str | None, library: str, repeats: int = 3) -> dict:
+    """Fixed cost per job and per chapter, this tree against ``against`` (a git revision), in this one run."""
+    sides = {"this tree": ROOT}
+    if against:
+        sides = {f"before ({against})": tree_at(against, scratch), **sides}
+    books, chapters = (int(n) for n in library.lower().split("x"))
+    result = {}
+    for label, tree in sides.items():
+        key = "before" if label.startswith("before") else "after"
+        result[key] = startup_side(key, tree, scratch, repeats)
+        result[key]["library"] = library_side(key, tree, books, chapters, scratch) if books else {}
+        result[key]["label"] = label
+    for side in result.values():
+        label = side["label"]
+        row(
+            "startup",
+            f"{label}: synthesis job, spawn to first utterance s (Piper)",
+            side["first_utterance_s"],
+            f"engine load {side['engine_load_s']:.2f} s; best of {repeats}",
+        )
+        row(
+            "startup",
+            f"{label}: all-cached chapter job wall / CPU s",
+            side["cached_chapter_wall_s"],
+            f"CPU {side['cached_chapter_cpu_s']:.2f} s",
+        )
+        row(
+            "startup",
+            f"{label}: encode per chapter (m4a) wall / CPU s",
+            side["encode_wall_s"],
+            f"CPU {side['encode_cpu_s']:.2f} s; {side['encode_jobs_per_chapter']} job(s)",
+        )
+        if side["library"]:
+            lib = side["library"]
+            row(
+                "startup",
+                f"{label}: library {library} espeak-ng build s",
+                lib["build_s"],
+                f"{lib['jobs']} jobs; engine {lib['engine_s']:.0f} s",
+            )
+            row(
+                "startup",
+                f"{label}: library overhead per chapter s",
+                lib["overhead_per_chapter_s"],
+                "(build - engine/2) / chapters; target <= 0.5",
+            )
+    if "before" in result:
+        before, after = result["before"], result["after"]
+        for measure, key in (
+            ("first utterance", "first_utterance_s"),
+            ("all-cached chapter wall", "cached_chapter_wall_s"),
+            ("all-cached chapter CPU", "cached_chapter_cpu_s"),
+            ("encode per chapter wall", "encode_wall_s"),
+            ("encode per chapter CPU", "encode_cpu_s"),
+        ):
+            row("startup", f"after / before: {measure}", after[key] / before[key])
+        if before["library"] and after["library"]:
+            row(
+                "startup",
+                "after / before: library overhead per chapter",
+                after["library"]["overhead_per_chapter_s"] / before["library"]["overhead_per_chapter_s"],
+                f"build {after['library']['build_s'] / before['library']['build_s']:.2f}x",
+            )
+    return result
+
+
 def snakemake_floor(jobs: int, scratch: Path) -> float:
     folder = scratch / f"floor-{jobs}"
     folder.mkdir()
@@ -482,6 +687,8 @@ def main() -> None:
     parser.add_argument("--library", help="books x chapters of the library section, e.g. 100x30")
     parser.add_argument("--books", help="books of the pipeline section: sample3, sample, carol (comma-separated)")
     parser.add_argument("--cores", default="2,1", help="core counts of the pipeline section (default 2,1)")
+    parser.add_argument("--startup-against", help="startup section: a git revision to compare this tree with")
+    parser.add_argument("--startup-library", default="5x20", help="startup section: library BxC per side (0x0: none)")
     args = parser.parse_args()
     only = set(args.only.split(","))
     info = machine()
@@ -520,6 +727,8 @@ def main() -> None:
             report["library"] = bench_library(books, chapters, scratch)
         if "probe" in only:
             report["probe"] = bench_probe(scratch)
+        if "startup" in only:
+            report["startup"] = bench_startup(scratch, args.startup_against, args.startup_library)
     finally:
         if not args.keep:
             shutil.rmtree(scratch, ignore_errors=True)
