@@ -353,6 +353,9 @@ def test_pipeline_makes_every_format_checked(piper_book):
         narrator="Piper en_US-joe-medium",
     )
     cover = (piper_book / "cover" / "cover.jpg").read_bytes()
+    assembled = (piper_book / "logs" / "assemble_audiobook.m4b.log").read_text()
+    assert "checked with ffprobe and mutagen" in assembled
+    assert "with ffmpeg" not in assembled  # the pipeline's chapters were joined by mp4join, not the fallback
     for fmt in ALL_FORMATS:
         kind = FORMATS[fmt]
         out = piper_book / f"{PIPER_BOOK}{kind.suffix}"
