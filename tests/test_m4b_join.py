@@ -204,3 +204,22 @@ def test_a_title_longer_than_the_nero_list_holds_is_cut_between_characters(chapt
     nero = FORMATS["m4b"].read_back(out)["chapters"][0][0]
     assert long_title.startswith(nero) and len(nero.encode("utf-8")) in range(250, 256)
     assert ffprobe_json(out, "-show_chapters")["chapters"][0]["tags"]["title"] == long_title  # QuickTime track
+
+
+def test_tags_larger_than_the_room_kept_move_the_audio_and_stay_right(chapters, tmp_path):
+    book = {"title": "No room", "authors": ["A. Writer"], "chapters": [{"title": t} for t in TITLES]}
+    tags = BookTags.from_book(book)
+    cover = tmp_path / "c.jpg"
+    subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", "color=c=red:s=200x200", "-frames:v", "1", str(cover)],
+        check=True,
+    )
+    marks = chapter_layout(chapters, TITLES)
+    out, reference = tmp_path / "book.m4b", tmp_path / "reference.m4b"
+    join_m4a(chapters, out, marks, tag_room=0)
+    join_m4a(chapters, reference, marks, tag_room=0)
+    audio_at = top_boxes(out)[b"mdat"]
+    FORMATS["m4b"].write_tags(out, tags, marks, cover.read_bytes())
+    assert top_boxes(out)[b"mdat"] > audio_at  # mutagen moved the audio and the offsets of both tracks
+    assert output_problems(FORMATS["m4b"], out, marks, tags, cover.read_bytes()) == []
+    assert packet_md5(out) == packet_md5(reference) and decoded(out) == decoded(reference)
