@@ -11,8 +11,13 @@ localrules:
     report_book,
 
 
-# A chapter's page (its player, encoded from the chapter WAV, next to the text that was spoken), made as soon
-# as the chapter is synthesised, in parallel with the other chapters, so that the end of the run only joins.
+# Report jobs come after every other job that is ready (synthesis, encodes, assembly: the audiobook never waits
+# for the report); they fill cores that would idle, e.g. while the last chapter is encoded and assembled.
+REPORT_PRIORITY = -1
+
+
+# A chapter's page (its player, encoded from the chapter WAV, next to the text that was spoken), made once the
+# chapter is synthesised, on a core that has nothing else to do, so that the book's page at the end only joins.
 rule report_chapter:
     input:
         book="results/{book}/book.json",
@@ -29,9 +34,7 @@ rule report_chapter:
         ),
     log:
         "results/{book}/logs/report/{chapter}.log",
-    # Right after the chapter's encode and before the next synthesis: done with its chapter, never piled up at
-    # the end of the run.
-    priority: ENCODE_PRIORITY - 1
+    priority: REPORT_PRIORITY
     conda:
         "../envs/base.yaml"
     resources:
@@ -48,7 +51,7 @@ rule report_chapter:
 
 
 # The book's page, cover and plots: joins the chapter pages' figures once the last chapter is synthesised. It does
-# not wait for the audiobook, so it runs beside the last chapter's loudness, encode and assembly.
+# not wait for the audiobook, so it runs beside the last chapter's encode and the assembly.
 rule report_book:
     input:
         book="results/{book}/book.json",
@@ -93,6 +96,7 @@ rule report_book:
         ),
     log:
         "results/{book}/logs/report_book.log",
+    priority: REPORT_PRIORITY
     conda:
         "../envs/base.yaml"
     resources:

@@ -3,8 +3,8 @@
 Every page is self-contained (images and audio are data URIs, nothing is loaded from elsewhere), so it works
 inside the single-file ``report.html`` as well as from the ``.zip``. The files, in ``results/{book}/report/``:
 
-- ``chapters/NNN.html`` (rule ``report_chapter``, one job per chapter, run as soon as the chapter is
-  synthesised, in parallel with the other chapters): the chapter's audio player next to the text that was
+- ``chapters/NNN.html`` (rule ``report_chapter``, one job per chapter, run once the chapter is synthesised,
+  on a core that has nothing more urgent to do): the chapter's audio player next to the text that was
   spoken. Books with up to :data:`FULL_AUDIO_SECONDS` of audio (estimated from their characters, so that
   each chapter can decide alone) get whole chapters (up to :data:`MAX_PLAYER_SECONDS` each); bigger books
   the first :data:`EXCERPT_SECONDS` of each chapter, so the report stays small (Opus at 16 kbit/s: 120 kB
@@ -16,9 +16,10 @@ inside the single-file ``report.html`` as well as from the ``.zip``. The files, 
 - ``durations.svg``, ``speed.svg``, ``cache.svg``: chapter durations, synthesis speed (real-time factor)
   and sentences from the cache, per chapter (pygal: small, pure-Python SVG charts, no JavaScript).
 
-The report costs the run little: the players are encoded by the chapter jobs, off the end of the run, with
-the cheapest Opus settings that keep speech clear (:data:`PLAYER_OPTIONS`; ~4x less CPU than libopus's
-defaults), and the book's job only joins figures that exist (``tests/bench/bench_report.py``).
+The report costs the listener little: its jobs come after every other ready job (the audiobook never waits
+for them), the players are encoded by the chapter jobs with the cheapest Opus settings that keep speech clear
+(:data:`PLAYER_OPTIONS`; ~4x less CPU than libopus's defaults), and the book's job only joins figures that exist
+(``tests/bench/bench_report.py``).
 """
 
 from __future__ import annotations
@@ -385,8 +386,8 @@ def write_chapter_report(
 ) -> dict:
     """Write one chapter's page (its player and spoken text, see the module doc) to ``page``; return its summary.
 
-    Run by the chapter's own job as soon as the chapter is synthesised: it reads only that chapter's files
-    and ``book.json``.
+    Run by the chapter's own job once the chapter is synthesised: it reads only that chapter's files and
+    ``book.json``.
     """
     from .summary import chapter_summary
 
