@@ -62,7 +62,8 @@ wildcard_constraints:
 def all_outputs(wildcards):
     """Every book's m4b, plus the chapter WAVs and speech files of extracted books.
 
-    Listing the chapter files makes a deleted chapter come back on the next run. Books not
+    Listing the chapter files makes a deleted chapter come back on the next run (Snakemake rebuilds a
+    missing intermediate file only when it is a target or a job that uses it has to run). Books not
     extracted yet contribute only their m4b: its own input function waits for the checkpoint,
     so the extractions of all books are scheduled at once.
     """
@@ -99,16 +100,21 @@ def book_voice_plan(wildcards):
 
 
 _BOOK_INFO = {}
+# book -> its book.json, once Snakemake has registered the book's checkpoint output
+_EXTRACTED = {}
 
 
 def book_info(book):
     """book.json of an extracted book (waits for the checkpoint).
 
-    Read once per version of the file, however many chapters ask. Nothing here may fail for one
-    book: whether its voice can speak it is the check_book job's question (a failed job, not a
-    stopped workflow).
+    Read once per version of the file, however many chapters ask; the checkpoint is asked once per book
+    (Snakemake's Checkpoint.get copies the set of every registered checkpoint output on each call, and
+    registered outputs stay registered for the rest of the run). Nothing here may fail for one book:
+    whether its voice can speak it is the check_book job's question (a failed job, not a stopped workflow).
     """
-    path = checkpoints.extract_book.get(book=book).output.book
+    path = _EXTRACTED.get(book)
+    if path is None:
+        path = _EXTRACTED[book] = checkpoints.extract_book.get(book=book).output.book
     key = (book, os.stat(path).st_mtime_ns)
     if key not in _BOOK_INFO:
         with open(path, encoding="utf-8") as handle:
@@ -275,8 +281,20 @@ def report_chapter_labels(wildcards, input):
     return chapter_labels(input.book, wildcards.chapter)
 
 
+_PER_BOOK = {}
+
+
+def per_book(name, book, make):
+    """``make(settings, info)`` once per book and version of its book.json (the same for every chapter)."""
+    info = book_info(book)
+    key = (name, book, id(info))
+    if key not in _PER_BOOK:
+        _PER_BOOK[key] = make(BOOKS[book], info)
+    return _PER_BOOK[key]
+
+
 def synthesis_params(wildcards):
-    return sound_settings(BOOKS[wildcards.book], book_info(wildcards.book))
+    return per_book("sound", wildcards.book, sound_settings)
 
 
 def chapter_parts(wildcards):
@@ -330,7 +348,7 @@ ENCODE_PRIORITY = 10000
 
 
 def gpu_count(wildcards):
-    return 1 if uses_gpu(BOOKS[wildcards.book], book_info(wildcards.book)) else 0
+    return 1 if per_book("gpu", wildcards.book, uses_gpu) else 0
 
 
 def synthesis_slots():

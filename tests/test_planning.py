@@ -1,0 +1,85 @@
+"""Planning a library (rules/common.smk): every chapter is planned once its book is extracted, and the
+default target names no chapter files, yet a deleted chapter output still comes back (it is an input of
+the book's assembly, QA and report). Real Snakemake runs with espeak-ng on small generated books."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+from helpers import job_counts, snakemake
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed"),
+]
+SENTENCES = [
+    "The old miller walked to the market before breakfast, as he had done for forty years.",
+    "A quiet student wrote a long letter in the rain and forgot to post it.",
+    "The baker's daughter repaired the fence after the storm, whistling all the while.",
+]
+
+
+def jobs_run(output: str) -> dict[str, int]:
+    """{rule: jobs} from the job blocks of a run's log (its first 'Job stats' table predates the checkpoints)."""
+    counts: dict[str, int] = {}
+    for rule in re.findall(r"^(?:local)?(?:rule|checkpoint) (\w+):$", output, re.MULTILINE):
+        counts[rule] = counts.get(rule, 0) + 1
+    return counts
+
+
+def write_book(path, seed: int, chapters: int):
+    parts = [f"Book {seed}\n\nby Bench Author\n"]
+    for chapter in range(chapters):
+        body = " ".join(
+            f"{SENTENCES[(seed + chapter + n) % 3][:-1]}, on day {seed * 100 + chapter * 10 + n}." for n in range(2)
+        )
+        parts.append(f"\n\n\nCHAPTER {chapter + 1}. Part {chapter + 1}\n\n{body}\n")
+    path.write_text("".join(parts), encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def built_library(tmp_path_factory):
+    root = tmp_path_factory.mktemp("planning")
+    books = root / "books"
+    books.mkdir()
+    for seed in range(2):
+        write_book(books / f"book-{seed}.txt", seed, chapters=3)
+    workdir = root / "work"
+    workdir.mkdir()
+    config = {"library": str(books), "engine": "espeak", "cache_dir": str(root / "cache")}
+    result = snakemake(workdir, config=config)
+    return workdir, config, result
+
+
+def test_first_run_plans_every_chapter_of_every_book_after_its_extraction(built_library):
+    workdir, _config, result = built_library
+    counts = jobs_run(result.stdout + result.stderr)
+    assert counts.get("extract_book") == 2
+    assert counts.get("synthesize_chapter") == 6
+    assert counts.get("assemble_audiobook") == 2
+    for book in ("book-0", "book-1"):
+        assert sorted(p.name for p in (workdir / "results" / book / "audio").glob("*.wav")) == [
+            "001.wav",
+            "002.wav",
+            "003.wav",
+        ]
+        assert (workdir / "results" / book / f"{book}.m4b").stat().st_size > 0
+
+
+def test_rerun_of_the_built_library_plans_nothing(built_library):
+    workdir, config, _result = built_library
+    result = snakemake(workdir, "--dry-run", config=config)
+    assert "Nothing to be done" in result.stdout + result.stderr, (result.stdout + result.stderr)[-3000:]
+
+
+def test_a_deleted_speech_file_comes_back_with_its_chapter_alone(built_library):
+    workdir, config, _result = built_library
+    (workdir / "results" / "book-1" / "speech" / "002.txt").unlink()
+    result = snakemake(workdir, "--dry-run", config=config)
+    output = result.stdout + result.stderr
+    counts = job_counts(output)
+    assert counts.get("synthesize_chapter") == 1, output[-3000:]
+    assert "extract_book" not in counts
+    assert "wildcards: book=book-1, chapter=002" in output
