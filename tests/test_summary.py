@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 import pytest
-from helpers import job_counts, snakemake, write_tiny_epub
+from helpers import job_counts, snakemake, write_tiny_epub, write_wav
 
 from snakebook.failures import failure_table, parse_failures
 from snakebook.summary import book_summary, clean_error, write_summaries
@@ -236,3 +236,32 @@ def test_a_failed_encode_fails_its_chapter_until_its_output_exists(tmp_path):
     (book / "encoded").mkdir()
     (book / "encoded" / "001.mp3").write_bytes(b"ID3")  # a later run made it: the old log no longer counts
     assert book_summary(results, "b")["chapters"][0]["state"] == "pending"
+
+
+def test_an_unchanged_book_reuses_its_summary_and_any_change_rereads_it(tmp_path):
+    """The end of a no-op run over a large library reads no WAV, keys file or log of an unchanged book."""
+    results = tmp_path / "results"
+    book = results / "b"
+    (book / "audio").mkdir(parents=True)
+    (book / "speech").mkdir()
+    (book / "book.json").write_text(json.dumps({"title": "B", "chapters": [{"index": 1, "id": "001", "chars": 5}]}))
+    write_wav(book / "audio" / "001.wav", [0.0] * 22050, 22050)
+    (book / "speech" / "001.keys.json").write_text(json.dumps({"utterances": 3, "engine": "espeak"}))
+    (book / "b.m4b").write_bytes(b"m4b")
+    first = write_summaries(results, {"b": {}})[0]
+    assert first["state"] == "done" and first["chapters"][0]["audio_seconds"] == 1.0
+    # mark the stored summary: a reused summary keeps the mark, a re-read one does not
+    stored = json.loads((book / "summary.json").read_text())
+    (book / "summary.json").write_text(json.dumps({**stored, "title": "from the stored summary"}))
+    assert write_summaries(results, {"b": {}})[0]["title"] == "from the stored summary"
+    assert read_tsv(results / "summary.tsv")[0]["title"] == "from the stored summary"
+    # a failed job of the book in this run, other settings, a removed chapter WAV: read again
+    failed = str(book / "logs" / "encode" / "001.m4a.log")
+    assert write_summaries(results, {"b": {}}, failed_logs=[failed])[0]["title"] == "B"
+    (book / "summary.json").write_text(json.dumps({**stored, "title": "from the stored summary"}))
+    assert write_summaries(results, {"b": {"engine": "piper"}})[0]["title"] == "B"
+    (book / "summary.json").write_text(json.dumps({**stored, "title": "from the stored summary"}))
+    (book / "audio" / "001.wav").unlink()
+    again = write_summaries(results, {"b": {}})[0]
+    assert again["title"] == "B" and again["state"] == "pending"
+    assert again["chapters"][0]["state"] == "pending"

@@ -16,7 +16,9 @@ done, ``failed`` when its extraction, a chapter or its assembly failed, else ``p
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import platform
 import re
 import sys
@@ -323,6 +325,65 @@ def tsv_rows(summary: dict) -> list[dict]:
     return rows
 
 
+# What a book's summary is read from, besides its top-level files (book.json, the audiobook): a file written or
+# removed in one of these folders changes the folder's or the file's time, and so the book's fingerprint.
+SUMMARY_SOURCES = ("audio", "speech", "encoded", "logs")
+
+
+def book_fingerprint(book_dir: Path, settings: dict | None = None) -> str | None:
+    """A fingerprint of everything :func:`book_summary` reads for one book (None: the book has no folder yet).
+
+    Times and sizes of the book's top-level files, the newest time and the number of entries under
+    :data:`SUMMARY_SOURCES` (folders included, so a removed file counts), and the settings the summary falls
+    back on. Only stat calls: a library of 3,000 chapters is fingerprinted in a fraction of a second, where
+    reading it back (every WAV header, keys file and log) takes seconds at the end of every run.
+    """
+    try:
+        top = sorted(
+            (entry.name, entry.stat().st_mtime_ns, entry.stat().st_size)
+            for entry in os.scandir(book_dir)
+            if entry.name != "summary.json" and entry.is_file()
+        )
+    except OSError:
+        return None
+    newest, count = 0, 0
+    folders = [str(book_dir / name) for name in SUMMARY_SOURCES]
+    while folders:
+        folder = folders.pop()
+        try:
+            newest = max(newest, os.stat(folder).st_mtime_ns)
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    count += 1
+                    if entry.is_dir(follow_symlinks=False):
+                        folders.append(entry.path)
+                    else:
+                        newest = max(newest, entry.stat(follow_symlinks=False).st_mtime_ns)
+        except OSError:
+            continue
+    settings = settings or {}
+    fallbacks = [str(settings.get(key)) for key in ("engine", "voice", "model", "language", "path")]
+    text = json.dumps([SUMMARY_FORMAT, top, newest, count, fallbacks])
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def _failed_here(book_dir: Path, failed_logs: list[str]) -> bool:
+    return any(
+        Path(log).is_relative_to(book_dir) or Path(log).resolve().is_relative_to(book_dir.resolve())
+        for log in failed_logs
+    )
+
+
+def _unchanged_summary(book_dir: Path, fingerprint: str | None) -> dict | None:
+    """The book's last summary.json, if nothing it was read from has changed since (same fingerprint)."""
+    if fingerprint is None:
+        return None
+    summary = _read_json(book_dir / "summary.json")
+    if summary and summary.get("format") == SUMMARY_FORMAT and summary.get("fingerprint") == fingerprint:
+        return summary
+    return None
+
+
 def write_summaries(results: str | Path, books: dict[str, dict], failed_logs: Iterable[str] = ()) -> list[dict]:
     """Write ``results/{book}/summary.json`` for each book and ``results/summary.tsv``; return the summaries.
 
@@ -333,10 +394,15 @@ def write_summaries(results: str | Path, books: dict[str, dict], failed_logs: It
     failed_logs = [str(p) for p in failed_logs]
     summaries = []
     for book in sorted(books):
-        summary = book_summary(results, book, books[book], failed_logs)
+        book_dir = results / book
+        fingerprint = book_fingerprint(book_dir, books[book])
+        summary = None if _failed_here(book_dir, failed_logs) else _unchanged_summary(book_dir, fingerprint)
+        if summary is None:
+            summary = book_summary(results, book, books[book], failed_logs)
+            if fingerprint is not None:
+                summary["fingerprint"] = fingerprint
+                write_json(book_dir / "summary.json", summary, indent=1)
         summaries.append(summary)
-        if (results / book).is_dir():
-            write_json(results / book / "summary.json", summary, indent=1)
     lines = ["\t".join(TSV_COLUMNS)]
     for summary in summaries:
         for row in tsv_rows(summary):
