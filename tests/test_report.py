@@ -146,6 +146,16 @@ def test_book_page_does_not_wait_for_the_audiobook(library):
     assert counts.get("report_book") == 1 and "report_chapter" not in counts
 
 
+def test_report_false_makes_no_pages(library):
+    """`report: false` (libraries, benchmarks): a run asks for no report job, even where pages are missing."""
+    config = {"books": [{"path": str(library / "petit-chat.epub"), "name": "petit-chat", "engine": "espeak"}]}
+    out = library / "results" / "petit-chat"
+    touch_changed(out / "report" / "chapters" / "001.html")
+    assert dry_run_counts(library, config).get("report_book") == 1  # the default makes them
+    assert "report_book" not in dry_run_counts(library, {**config, "report": False})
+    assert report_module.report_page_targets({"petit-chat": None}, ["snakemake"], out.parent, enabled=False) == []
+
+
 def open_book_page(page, title: str):
     """From the report's start page: the book -> 2. Chapters -> the first one; return the frame showing it."""
     book = page.get_by_role("link", name=title, exact=True)

@@ -462,7 +462,7 @@ def chapter_labels(book_json: str | Path, chapter: str) -> dict:
     return {"chapter": f"{number}. {title}" if title else number}
 
 
-def report_page_targets(books, argv: list[str], results: str | Path = "results") -> list[str]:
+def report_page_targets(books, argv: list[str], results: str | Path = "results", enabled: bool = True) -> list[str]:
     """The book pages a run or ``snakemake --report`` asks for (the workflow's default target).
 
     A run asks for every book's page. Building the report (``--report`` on the command line) leaves
@@ -471,10 +471,14 @@ def report_page_targets(books, argv: list[str], results: str | Path = "results")
     (Snakemake: "marked for report but does not exist": run the workflow first).
     """
     reporting = any(arg == "--report" or arg.startswith("--report=") for arg in argv)
+    if not enabled and not reporting:
+        return []  # config `report: false`: a run makes no pages (`--report` still shows those that exist)
     pages = []
     for book in sorted(books):
         page = Path(results) / book / "report" / "book.html"
         if reporting and not page.exists():
+            if not enabled:
+                continue  # never made (`report: false`): the report shows the books that have pages
             try:
                 state = json.loads((Path(results) / book / "summary.json").read_text(encoding="utf-8")).get("state")
             except (OSError, ValueError):
