@@ -259,7 +259,7 @@ def chapter_speech(wildcards):
 
 def report_pages(wildcards):
     """Every book's report page (rules/report.smk): made as its chapters finish, shown by `snakemake --report`."""
-    return report_page_targets(BOOKS, sys.argv)
+    return report_page_targets(BOOKS, sys.argv, enabled=config.get("report", True))
 
 
 def report_chapter_pages(wildcards):
