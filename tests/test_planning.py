@@ -74,12 +74,14 @@ def test_rerun_of_the_built_library_plans_nothing(built_library):
     assert "Nothing to be done" in result.stdout + result.stderr, (result.stdout + result.stderr)[-3000:]
 
 
-def test_a_deleted_speech_file_comes_back_with_its_chapter_alone(built_library):
+def test_deleted_chapter_files_come_back_with_their_chapters_alone(built_library):
     workdir, config, _result = built_library
     (workdir / "results" / "book-1" / "speech" / "002.txt").unlink()
+    (workdir / "results" / "book-0" / "audio" / "003.wav").unlink()
     result = snakemake(workdir, "--dry-run", config=config)
     output = result.stdout + result.stderr
     counts = job_counts(output)
-    assert counts.get("synthesize_chapter") == 1, output[-3000:]
+    assert counts.get("synthesize_chapter") == 2, output[-3000:]
     assert "extract_book" not in counts
     assert "wildcards: book=book-1, chapter=002" in output
+    assert "wildcards: book=book-0, chapter=003" in output
