@@ -412,6 +412,14 @@ def job_shell(rule, *fields):
 
 
 onstart:
+    # Local runs: no job rate limit (--cores limits them). Snakemake's limiter (default 100 jobs/1s) starts a 1 s
+    # re-evaluation timer at every scheduling round and every finished job starts one more such chain, so the
+    # main process re-scanned every ready job's inputs many times a second: a whole core during a library's
+    # build (snakemake/snakemake#3744). Cluster runs keep the limiter (it paces submissions).
+    if workflow.is_main_process and workflow.local_exec:
+        _scheduler = getattr(workflow, "scheduler", None)
+        if getattr(_scheduler, "job_rate_limiter", None) is not None:
+            _scheduler.job_rate_limiter = None
     # Cluster profiles: stop with one paragraph (plugin, sbatch, controller, resources the partition cannot
     # give, workstations that do not answer) before submitting anything.
     if workflow.is_main_process and workflow.executor_plugin is not None:
