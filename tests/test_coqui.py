@@ -135,8 +135,8 @@ def test_pipeline_with_a_vits_model_folder(tiny_vits, tmp_path):
     assert len(wavs) == 3 and all(wav_duration(w) > 1 for w in wavs)
     with wave.open(str(wavs[0])) as w:
         assert w.getframerate() == 22050
-    log = (out / "logs" / "synthesize" / "001.log").read_text()
-    assert "loaded coqui" in log
+    logs = "".join(log.read_text() for log in (out / "logs" / "synthesize").glob("*.log"))
+    assert "loaded coqui" in logs  # by whichever jobs made sentences (they help each other: snakebook.sharing)
     assert (out / "alice-short.m4b").stat().st_size > 10_000
 
 

@@ -341,7 +341,7 @@ def test_lost_workstations_fail_clearly_then_rerun_resumes(tmp_path, ssh_config)
     from_cache = [
         int(n)
         for log in (work / "results" / BOOK / "logs" / "synthesize").glob("*.log")
-        for n in re.findall(r"\(\d+ synthesised, (\d+) from cache\)", log.read_text())[-1:]
+        for n in re.findall(r"\(\d+ synthesised, (?:\d+ by other jobs, )?(\d+) from cache\)", log.read_text())[-1:]
     ]
     print(f"rerun: utterances from the cache per chapter {from_cache}")
     assert sum(from_cache) >= 3  # at least the sentences spoken before the workstations went away

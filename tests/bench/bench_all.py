@@ -418,13 +418,18 @@ def main_process_cpu(workdir: Path, config: dict, *args: str) -> tuple[float, fl
     return seconds, cpu
 
 
-def bench_library(books: int, chapters: int, scratch: Path) -> dict:
-    workdir = scratch / f"library-{books}x{chapters}"
+def espeak_library(workdir: Path, books: int, chapters: int) -> dict:
+    """B generated books x C short chapters in ``workdir/books``; the config that builds them with espeak-ng."""
     library = workdir / "books"
     library.mkdir(parents=True)
     for b in range(books):
         write_book(library / f"book-{b:03d}.txt", chapters=chapters, sentences=2, seed=b)
-    config = {"library": str(library), "engine": "espeak", "cache_dir": str(workdir / "cache")}
+    return {"library": str(library), "engine": "espeak", "cache_dir": str(workdir / "cache")}
+
+
+def bench_library(books: int, chapters: int, scratch: Path) -> dict:
+    workdir = scratch / f"library-{books}x{chapters}"
+    config = espeak_library(workdir, books, chapters)
     build, main_cpu = main_process_cpu(workdir, config)
     engine = synth_log_figures(workdir)
     count = books * chapters
@@ -575,11 +580,7 @@ def startup_side(label: str, tree: Path, scratch: Path, repeats: int) -> dict:
 def library_side(label: str, tree: Path, books: int, chapters: int, scratch: Path) -> dict:
     """A library build with espeak-ng: per-chapter overhead = (build - engine seconds / 2 cores) / chapters."""
     workdir = scratch / f"library-{label}-{books}x{chapters}"
-    library = workdir / "books"
-    library.mkdir(parents=True)
-    for b in range(books):
-        write_book(library / f"book-{b:03d}.txt", chapters=chapters, sentences=2, seed=b)
-    config = {"library": str(library), "engine": "espeak", "cache_dir": str(workdir / "cache")}
+    config = espeak_library(workdir, books, chapters)
     build, result = snakemake(workdir, config, env=side_env(tree), snakefile=tree / "Snakefile")
     engine = synth_log_figures(workdir)
     jobs = len(re.findall(r"^Finished jobid: \d+", result.stdout + result.stderr, re.MULTILINE))
