@@ -41,6 +41,7 @@ log = logging.getLogger("snakebook")
 
 RUNNING_SUFFIX = ".keys.json.part"  # written by a chapter or part job when it starts (synth.KeysManifest)
 SLOTS_ENV = "SNAKEBOOK_JOB_SLOTS"
+RESCAN_S = 2.0  # a helper looks again at which chapters need help this often
 
 
 def job_slots() -> int:
@@ -162,8 +163,11 @@ def help_book(
         if best is None:
             return made
         plan = plans[best]
+        rescan = time.monotonic() + RESCAN_S  # a scan stats every sentence left: not after each sentence
         for key, text in plan.todo:  # from the chapter's end: its own job works from the start
-            if cache.has(key) or not cache.claim(key):
+            if time.monotonic() > rescan:
+                break
+            if key in tried or cache.has(key) or not cache.claim(key):
                 continue
             try:
                 if not cache.has(key):
@@ -172,7 +176,6 @@ def help_book(
                     made[best] += 1
             finally:
                 cache.release(key)
-            break
 
 
 def _plan(folders, chapter, settings, identity, book_name, plan_chapter, read_book_json) -> _Plan | None:
