@@ -70,12 +70,16 @@ def test_jobs_record_time_and_memory(finished_book):
     ]:
         found[step] = sorted(benchmarks.glob(pattern))
     assert all(found.values()), {step: paths for step, paths in found.items() if not paths}
+    synthesis_rss = []
     for step, paths in found.items():
         header, row = paths[0].read_text().splitlines()[:2]
         figures = dict(zip(header.split("\t"), row.split("\t"), strict=True))
         assert float(figures["s"]) > 0 and "max_rss" in figures, (paths[0], figures)
-        if step.startswith("synthesize"):  # minutes long: memory is always sampled
-            assert float(figures["max_rss"]) > 50, (paths[0], figures)
+        if step.startswith("synthesize"):
+            synthesis_rss.append(float(figures["max_rss"]))
+    # The jobs that loaded the voice are seconds long, so their memory is sampled; a chapter whose sentences
+    # other jobs made (snakebook.sharing) only joins them and may never load it.
+    assert max(synthesis_rss) > 50, synthesis_rss
 
 
 def test_speech_files_hold_what_was_spoken(finished_book):
