@@ -765,15 +765,23 @@ def main() -> None:
     finally:
         if not args.keep:
             shutil.rmtree(scratch, ignore_errors=True)
-    report["rows"] = ROWS
-    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.json).write_text(json.dumps(report, indent=1) + "\n")
-    print(
+    write_results(
+        report,
+        ROWS,
+        args.json,
         f"Machine: {info['cpu']}, {info['cores']} cores, load {info['load_1min']} at start, {info['date']} "
-        f"(mode {report['mode']}; JSON: {args.json})\n"
+        f"(mode {report['mode']}; JSON: {args.json})",
     )
+
+
+def write_results(report: dict, rows: list, json_path: str, heading: str) -> None:
+    """A benchmark's end: the JSON file (with its rows) and the markdown table on stdout, under ``heading``."""
+    report["rows"] = rows
+    Path(json_path).parent.mkdir(parents=True, exist_ok=True)
+    Path(json_path).write_text(json.dumps(report, indent=1) + "\n")
+    print(f"{heading}\n")
     print("| section | measure | value | note |\n|---|---|---|---|")
-    for section, measure, value, note in ROWS:
+    for section, measure, value, note in rows:
         print(f"| {section} | {measure} | {value} | {note} |")
 
 

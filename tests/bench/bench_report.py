@@ -31,6 +31,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_all import write_results  # the same directory: the script's own folder is on the module path
+
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 SAMPLE = ROOT / "resources" / "epubjs-alice-in-wonderland.epub"
@@ -199,13 +201,8 @@ def main() -> None:
     finally:
         if not args.keep:
             shutil.rmtree(scratch, ignore_errors=True)
-    report["rows"] = ROWS
-    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.json).write_text(json.dumps(report, indent=1) + "\n")
-    print(f"\n{report['machine']}, load {report['load_1min']:.2f} at start, {report['date']} (JSON: {args.json})\n")
-    print("| section | measure | value | note |\n|---|---|---|---|")
-    for section, measure, value, note in ROWS:
-        print(f"| {section} | {measure} | {value} | {note} |")
+    heading = f"\n{report['machine']}, load {report['load_1min']:.2f} at start, {report['date']} (JSON: {args.json})"
+    write_results(report, ROWS, args.json, heading)
 
 
 if __name__ == "__main__":
