@@ -123,8 +123,8 @@ def synthesize_chapter(
     # is claimed, synthesised, published, and read back so the WAV holds exactly what the cache keeps. One that
     # another job is making now (snakebook.sharing) is waited for while this job makes later ones of its own.
     # The model is loaded at the first sentence to make, so a fully cached chapter never loads it.
-    to_make = sum(1 for key in set(keys) if not cache.has(key))  # for the log; damaged entries add to it
-    missing_at_start = {key for key in keys if not cache.has(key)}
+    missing_at_start = {key for key in set(keys) if not cache.has(key)}
+    to_make = len(missing_at_start)  # for the log; damaged entries add to it
     progress = SynthesisProgress(f"{book_name} {Path(out_wav).stem}", len(utterances), to_make)  # tail -f the log
     chapter_qa = ChapterQa(settings.get("qa"), rate, book_name, Path(out_wav).stem)  # audio checks (snakebook.qa)
     shared = SharedEngine(engine, threads=threads, device=settings.get("device"))
