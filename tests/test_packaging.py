@@ -28,7 +28,7 @@ OPTIONAL = {
     "snakemake_executor_plugin_cluster_generic": ("slurm.txt", "snakemake-executor-plugin-cluster-generic"),
 }
 # The package, and the modules of tests/ itself (helpers, tiny_models, conftest, ...).
-FIRST_PARTY = {"snakebook"} | {path.stem for path in (ROOT / "tests").glob("*.py")}
+FIRST_PARTY = {"snakebook"} | {path.stem for path in (ROOT / "tests").rglob("*.py")}
 
 
 def canonical(name: str) -> str:
