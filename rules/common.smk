@@ -2,6 +2,7 @@ import json
 import os
 import shlex
 import sys
+import threading
 
 from snakemake.settings.types import DeploymentMethod
 from snakemake.utils import validate
@@ -411,7 +412,31 @@ def job_shell(rule, *fields):
     return " ".join(parts)
 
 
+def scheduler_heartbeat(scheduler, seconds=1.0):
+    """Wake Snakemake's scheduling loop every `seconds` (one daemon timer chain; it never multiplies)."""
+
+    def tick():
+        getattr(scheduler, "_open_jobs").release()
+        timer = threading.Timer(seconds, tick)
+        timer.daemon = True
+        timer.start()
+
+    if hasattr(scheduler, "_open_jobs"):
+        tick()
+
+
 onstart:
+    # Local runs: no job rate limit (--cores limits them). Snakemake's limiter (default 100 jobs/1s) starts a 1 s
+    # re-evaluation timer at every scheduling round and every finished job starts one more such chain, so the
+    # main process re-scanned every ready job's inputs many times a second: a whole core during a library's
+    # build (snakemake/snakemake#3744). Cluster runs keep the limiter (it paces submissions).
+    if workflow.is_main_process and workflow.local_exec:
+        _scheduler = getattr(workflow, "scheduler", None)
+        if getattr(_scheduler, "job_rate_limiter", None) is not None:
+            _scheduler.job_rate_limiter = None
+            # One steady 1 s wake-up instead (the limiter's timers also woke the main thread, which is where
+            # Python runs the Ctrl-C handler: without any, a SIGINT could wait for the next finished job).
+            scheduler_heartbeat(_scheduler)
     # Cluster profiles: stop with one paragraph (plugin, sbatch, controller, resources the partition cannot
     # give, workstations that do not answer) before submitting anything.
     if workflow.is_main_process and workflow.executor_plugin is not None:
