@@ -1,8 +1,14 @@
+import atexit
 import json
+import logging
 import os
 import shlex
 import sys
 import threading
+
+import snakemake
+from snakemake.common import NOTHING_TO_BE_DONE_MSG
+from snakemake.logging import logger
 
 from snakemake.settings.types import DeploymentMethod
 from snakemake.utils import validate
@@ -20,6 +26,13 @@ from snakebook.audio.outputs import voice_name
 from snakebook.cluster import preflight, show_group_job_errors
 from snakebook.errors import SnakebookError
 from snakebook.failures import finish_run
+from snakebook.finished import (
+    plan_digest,
+    stamp_path,
+    still_finished,
+    workflow_digest,
+    write_stamp,
+)
 from snakebook.job import JOB_CONFIG_ENV, job_config
 from snakebook.library import book_table
 from snakebook.parts import parse_part, part_names
@@ -60,16 +73,107 @@ wildcard_constraints:
     chapter=r"\d+",
 
 
+# --- finished books (snakebook.finished): a built, unchanged book is left out of the default target ---
+# book -> its plan digest, for the books this run plans fully
+_PLANS = {}
+# books left out of this run's default target: their finished.json holds
+_SKIPPED = set()
+_STAMPING = {"nothing to be done": False, "done": False}
+
+
+class NothingToBeDone(logging.Filter):
+    """Notes Snakemake's "Nothing to be done": a run that ends there calls neither onsuccess nor onerror."""
+
+    def filter(self, record):
+        if record.msg == NOTHING_TO_BE_DONE_MSG:
+            _STAMPING["nothing to be done"] = True
+        return True
+
+
+def stamp_when_nothing_was_to_be_done():
+    """At exit: a run whose complete job graph needed nothing (e.g. a touched book) stamps its books."""
+    if _STAMPING["nothing to be done"] and not _STAMPING["done"]:
+        stamp_finished_books()
+
+
+def plans_fully():
+    """True if this run executes (or dry-runs) the default target, nothing forced, cut short or touched.
+
+    Other operations (--report, --summary, --delete-all-output, --list-changes, ...) have no executor and
+    always see every book.
+    """
+    dag = workflow.dag_settings
+    return (
+        workflow.executor_plugin is not None
+        and not workflow.touch
+        and not (dag.forceall or dag.forcerun or dag.until or dag.omit_from)
+        and not (dag.allowed_rules or dag.target_jobs or dag.batch is not None)
+        and set(dag.targets) <= {"all"}
+    )
+
+
+def planned_books():
+    """The books this run's default target plans (once per run): all but the finished, unchanged ones."""
+    if not _PLANS and not _SKIPPED and plans_fully():
+        logger.addFilter(NothingToBeDone())
+        atexit.register(stamp_when_nothing_was_to_be_done)
+        code = workflow_digest(workflow.basedir)
+        for book in BOOKS:
+            plan = plan_digest(
+                config, BOOKS[book].as_dict(), code, snakemake.__version__
+            )
+            if still_finished(book, plan):
+                _SKIPPED.add(book)
+            else:
+                _PLANS[book] = plan
+        if _SKIPPED:
+            logger.info(
+                f"snakebook: {len(_SKIPPED)} of {len(BOOKS)} books unchanged since they were finished "
+                "(results/BOOK/finished.json); not planned again (--forceall or explicit targets plan them)"
+            )
+    return [book for book in sorted(BOOKS) if book not in _SKIPPED]
+
+
+def stamp_finished_books():
+    """End of a run that planned the default target: stamp each planned book all of whose jobs finished."""
+    if not _PLANS or workflow.dryrun:
+        return
+    _STAMPING["done"] = True
+    dag = workflow.dag
+    files, unfinished = {}, set()
+    for job in dag.jobs:
+        book = job.wildcards_dict.get("book")
+        if book in _PLANS:
+            if dag.needrun(job) and not dag.finished(job):
+                unfinished.add(book)
+            files.setdefault(book, set()).update(
+                map(str, job.input), map(str, job.output)
+            )
+    for book, paths in files.items():
+        if book not in unfinished:
+            try:
+                write_stamp(book, _PLANS[book], paths)
+            # A stamp is an allowance to skip planning, never a reason to fail a run.
+            except OSError as error:
+                logger.warning(
+                    f"snakebook: {book}: could not write its finished.json: {error}"
+                )
+
+
 def all_outputs(wildcards):
     """Every book's m4b, plus the missing chapter WAVs and speech files of extracted books.
 
     Listing them makes a deleted chapter come back on the next run (Snakemake rebuilds a missing
     intermediate file only when it is a target or a job that uses it has to run). Books not
     extracted yet contribute only their m4b: its own input function waits for the checkpoint,
-    so the extractions of all books are scheduled at once.
+    so the extractions of all books are scheduled at once. Finished, unchanged books are left out
+    (planned_books).
     """
-    targets = []
-    for book in sorted(BOOKS):
+    # A finished book's stamp stands for it (a source file no job makes): "Nothing to be done" as before.
+    targets = [
+        str(stamp_path(book)) for book in sorted(BOOKS) if book not in planned_books()
+    ]
+    for book in planned_books():
         targets += book_targets(book)
         targets.append(f"results/{book}/qa.tsv")  # flagged utterances (snakebook.qa)
         if not os.path.exists(f"results/{book}/book.json"):
@@ -269,7 +373,8 @@ def chapter_speech(wildcards):
 
 def report_pages(wildcards):
     """Every book's report page (rules/report.smk): made as its chapters finish, shown by `snakemake --report`."""
-    return report_page_targets(BOOKS, sys.argv, enabled=config.get("report", True))
+    books = {book: BOOKS[book] for book in planned_books()}
+    return report_page_targets(books, sys.argv, enabled=config.get("report", True))
 
 
 def report_chapter_pages(wildcards):

@@ -118,9 +118,11 @@ rule report_book:
 # when jobs failed, one table of the failed books (rule, reason, log).
 onsuccess:
     if workflow.is_main_process:
+        stamp_finished_books()
         finish_run(BOOKS, log, keep_going=workflow.execution_settings.keep_going)
 
 
 onerror:
     if workflow.is_main_process:
+        stamp_finished_books()
         finish_run(BOOKS, log, keep_going=workflow.execution_settings.keep_going)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -182,3 +183,30 @@ def m4b_tags(path: str | Path) -> dict:
 
     back = FORMATS["m4b"].read_back(path)
     return {**back["tags"], "cover": back["cover"], "chapters": back["chapters"], "duration": back["duration"]}
+
+
+def jobs_run(output: str) -> dict[str, int]:
+    """{rule: jobs} from the job blocks of a run's log (its first 'Job stats' table predates the checkpoints)."""
+    counts: dict[str, int] = {}
+    for rule in re.findall(r"^(?:local)?(?:rule|checkpoint) (\w+):$", output, re.MULTILINE):
+        counts[rule] = counts.get(rule, 0) + 1
+    return counts
+
+
+BOOK_SENTENCES = [
+    "The old miller walked to the market before breakfast, as he had done for forty years.",
+    "A quiet student wrote a long letter in the rain and forgot to post it.",
+    "The baker's daughter repaired the fence after the storm, whistling all the while.",
+]
+
+
+def write_book(path, seed: int, chapters: int):
+    """A small generated book (plain text) with ``chapters`` chapters of two sentences each, unique per seed."""
+    parts = [f"Book {seed}\n\nby Bench Author\n"]
+    for chapter in range(chapters):
+        body = " ".join(
+            f"{BOOK_SENTENCES[(seed + chapter + n) % 3][:-1]}, on day {seed * 100 + chapter * 10 + n}."
+            for n in range(2)
+        )
+        parts.append(f"\n\n\nCHAPTER {chapter + 1}. Part {chapter + 1}\n\n{body}\n")
+    path.write_text("".join(parts), encoding="utf-8")

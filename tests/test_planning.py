@@ -4,39 +4,15 @@ the book's assembly, QA and report). Real Snakemake runs with espeak-ng on small
 
 from __future__ import annotations
 
-import re
 import shutil
 
 import pytest
-from helpers import job_counts, snakemake
+from helpers import job_counts, jobs_run, snakemake, write_book
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed"),
 ]
-SENTENCES = [
-    "The old miller walked to the market before breakfast, as he had done for forty years.",
-    "A quiet student wrote a long letter in the rain and forgot to post it.",
-    "The baker's daughter repaired the fence after the storm, whistling all the while.",
-]
-
-
-def jobs_run(output: str) -> dict[str, int]:
-    """{rule: jobs} from the job blocks of a run's log (its first 'Job stats' table predates the checkpoints)."""
-    counts: dict[str, int] = {}
-    for rule in re.findall(r"^(?:local)?(?:rule|checkpoint) (\w+):$", output, re.MULTILINE):
-        counts[rule] = counts.get(rule, 0) + 1
-    return counts
-
-
-def write_book(path, seed: int, chapters: int):
-    parts = [f"Book {seed}\n\nby Bench Author\n"]
-    for chapter in range(chapters):
-        body = " ".join(
-            f"{SENTENCES[(seed + chapter + n) % 3][:-1]}, on day {seed * 100 + chapter * 10 + n}." for n in range(2)
-        )
-        parts.append(f"\n\n\nCHAPTER {chapter + 1}. Part {chapter + 1}\n\n{body}\n")
-    path.write_text("".join(parts), encoding="utf-8")
 
 
 @pytest.fixture(scope="module")

@@ -21,6 +21,8 @@ from .settings import BookSettings, book_keys, coerce, load_schema, make_book, n
 from .slug import book_slug
 
 SHEET_ID_COLUMN = "book"
+# The config keys that make the book table (which books there are), as against how each book is made.
+BOOK_TABLE_KEYS = ("books", "library", "library_recursive", "sheet")
 
 
 @dataclass
