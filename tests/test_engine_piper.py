@@ -23,6 +23,23 @@ def test_speed_divides_length_scale():
     assert engine.identity() != normal.identity()  # the cache keeps them apart
 
 
+def test_long_sentences_are_split_short_enough_to_keep_a_job_under_600_mb():
+    """A job's peak memory follows its longest utterance (PiperEngine.max_chars); slower speech: shorter ones."""
+    from snakebook.text.sentences import chunk_sentence
+
+    normal = make_engine(EngineSettings(), "b")
+    slow = make_engine(EngineSettings(params={"speed": 0.5}), "b")
+    assert normal.max_chars("en") == 180 and slow.max_chars("en") == 90
+    dickens = (
+        "It was the best of times, it was the worst of times, it was the age of wisdom, it was the age of "
+        "foolishness, it was the epoch of belief, it was the epoch of incredulity, it was the season of Light, "
+        "it was the season of Darkness, it was the spring of hope, it was the winter of despair."
+    )
+    pieces = chunk_sentence(dickens, normal.max_chars("en"))
+    assert len(pieces) > 1 and all(len(piece) <= 180 for piece in pieces)
+    assert " ".join(pieces) == dickens  # cut at clause boundaries, nothing lost
+
+
 @pytest.mark.slow
 def test_pipeline_with_a_non_default_piper_speed(tmp_path):
     book = write_tiny_epub(

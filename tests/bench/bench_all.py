@@ -1,7 +1,7 @@
 """`make bench`: the performance figures of snakebook in one markdown table (stdout) and one JSON file.
 
     .venv/bin/python tests/bench/bench_all.py [--quick | --full] [--json results/bench/latest.json]
-                                              [--only pipeline,encode,edit,library,probe]
+                                              [--only pipeline,encode,edit,library,probe | plan]
                                               [--books sample3,sample,carol] [--cores 2,1] [--library BxC]
                                               [--only startup --startup-against REV --startup-library BxC]
 
@@ -19,8 +19,11 @@ encode     CPU-seconds of encoding per hour of audio: the pipeline's own encode 
 edit       a 3-chapter book: full build, a one-sentence edit rebuilt, a chapter whose sentences are all
            cached rebuilt (the fixed cost of a job: its benchmark wall time, engine load, synthesis).
 library    B books x C short chapters with espeak-ng: full build (overhead per chapter = wall time minus
-           engine time / cores, per chapter), no-op rerun, dry run, and Snakemake's own floor (the same
-           number of trivial jobs). Default 20 x 30; --quick 10 x 30; --full 100 x 30 (3,000 chapters).
+           engine time / cores, per chapter), no-op rerun, dry run (also with every book planned, its
+           finished stamp set aside), and Snakemake's own floor (the same number of trivial jobs).
+           Default 20 x 30; --quick 10 x 30; --full 100 x 30 (3,000 chapters).
+plan       (only with --only plan) a built library of --library BxC (default 100x30): one book built,
+           the others copies of it: no-op rerun and dry run with the finished stamps and without.
 startup    (only with --only startup) fixed cost per job and per chapter, this tree against
            --startup-against REV (git archive, its own package via PYTHONPATH) in the same run: each chapter
            job of a 2-chapter Piper book run again alone as Snakemake ran it: spawn to the first utterance
@@ -435,6 +438,7 @@ def bench_library(books: int, chapters: int, scratch: Path) -> dict:
     count = books * chapters
     noop, _ = snakemake(workdir, config)
     dry, _ = snakemake(workdir, config, "--dry-run")
+    full_dry = without_stamps(workdir, config, "--dry-run")
     overhead = (build - engine["synth_s"] / 2) / count
     floor = snakemake_floor(count, scratch)
     result = {
@@ -446,6 +450,7 @@ def bench_library(books: int, chapters: int, scratch: Path) -> dict:
         "overhead_per_chapter_s": overhead,
         "noop_s": noop,
         "dry_run_s": dry,
+        "dry_run_full_planning_s": full_dry,
         "snakemake_floor_noop_s": floor,
     }
     label = f"{books} books x {chapters} chapters ({count})"
@@ -459,9 +464,75 @@ def bench_library(books: int, chapters: int, scratch: Path) -> dict:
     )
     row("library", f"{label}: no-op rerun s", noop, "target <= 5 s at 3,000")
     row("library", f"{label}: dry run s", dry, "target <= 10 s at 3,000")
+    row("library", f"{label}: dry run, every book planned (no finished stamps) s", full_dry)
     row("library", f"{count} trivial jobs: Snakemake's own no-op floor s", floor)
     result["workdir"] = str(workdir)
     return result
+
+
+def without_stamps(workdir: Path, config: dict, *args: str) -> float:
+    """Wall seconds of a run with every book's finished.json set aside (Snakemake plans every book)."""
+    stamps = sorted((workdir / "results").glob("*/finished.json"))
+    for stamp in stamps:
+        stamp.rename(stamp.with_name("finished.json.aside"))
+    try:
+        seconds, _ = snakemake(workdir, config, *args)
+    finally:
+        for stamp in stamps:
+            aside = stamp.with_name("finished.json.aside")
+            if aside.exists():
+                aside.replace(stamp)
+    return seconds
+
+
+def bench_plan(books: int, chapters: int, scratch: Path) -> dict:
+    """No-op rerun and dry run of a built library of B x C chapters, with the finished stamps and without.
+
+    One book is built for real with espeak-ng; the others are copies of its results (times kept), so a
+    3,000-chapter library is ready in about a minute. A first no-op run (full planning: Snakemake finds
+    nothing to do) stamps every book.
+    """
+    workdir = scratch / f"plan-{books}x{chapters}"
+    config = espeak_library(workdir, 1, chapters)
+    library = Path(config["library"])
+    snakemake(workdir, config)
+    first = library / "book-000.txt"
+    built = workdir / "results" / "book-000"
+    for stamp in ("finished.json", "summary.json"):
+        (built / stamp).unlink(missing_ok=True)
+    for index in range(1, books):
+        name = f"book-{index:03d}"
+        shutil.copy2(first, library / f"{name}.txt")
+        target = workdir / "results" / name
+        shutil.copytree(built, target, copy_function=shutil.copy2)
+        for path in sorted(target.rglob("*book-000*"), key=lambda p: -len(p.parts)):
+            path.rename(path.with_name(path.name.replace("book-000", name)))
+    os.utime(library, None)
+    count = books * chapters
+    full_dry = without_stamps(workdir, config, "--dry-run")
+    full_noop = without_stamps(workdir, config)
+    snakemake(workdir, config)  # stamps every book (Snakemake found nothing to do)
+    stamped = len(list((workdir / "results").glob("*/finished.json")))
+    noop, result = snakemake(workdir, config)
+    dry, _ = snakemake(workdir, config, "--dry-run")
+    floor = snakemake_floor(count, scratch)
+    label = f"{books} books x {chapters} chapters ({count}), built"
+    row("plan", f"{label}: no-op rerun s", noop, f"target <= 5 s; {stamped} books stamped finished")
+    row("plan", f"{label}: dry run s", dry, "target <= 10 s")
+    row("plan", f"{label}: no-op rerun, every book planned (no stamps) s", full_noop)
+    row("plan", f"{label}: dry run, every book planned (no stamps) s", full_dry)
+    row("plan", f"{count} trivial jobs: Snakemake's own no-op floor s", floor)
+    return {
+        "books": books,
+        "chapters": count,
+        "stamped": stamped,
+        "noop_s": noop,
+        "dry_run_s": dry,
+        "noop_full_planning_s": full_noop,
+        "dry_run_full_planning_s": full_dry,
+        "snakemake_floor_noop_s": floor,
+        "nothing_to_be_done": "Nothing to be done" in result.stdout + result.stderr,
+    }
 
 
 # ------------------------------------------------------------------------------------------ startup
@@ -758,6 +829,9 @@ def main() -> None:
             if args.library:
                 books, chapters = (int(n) for n in args.library.lower().split("x"))
             report["library"] = bench_library(books, chapters, scratch)
+        if "plan" in only:
+            books, chapters = (100, 30) if not args.library else (int(n) for n in args.library.lower().split("x"))
+            report["plan"] = bench_plan(books, chapters, scratch)
         if "probe" in only:
             report["probe"] = bench_probe(scratch)
         if "startup" in only:
