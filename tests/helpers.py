@@ -210,3 +210,18 @@ def write_book(path, seed: int, chapters: int):
         )
         parts.append(f"\n\n\nCHAPTER {chapter + 1}. Part {chapter + 1}\n\n{body}\n")
     path.write_text("".join(parts), encoding="utf-8")
+
+
+def build_espeak_library(root: Path, books: int = 2, chapters: int = 3):
+    """A library of small generated books in ``root/books``, built with espeak-ng in ``root/work``.
+
+    Returns (workdir, config, books folder, the run's CompletedProcess).
+    """
+    folder = root / "books"
+    folder.mkdir()
+    for seed in range(books):
+        write_book(folder / f"book-{seed}.txt", seed, chapters=chapters)
+    workdir = root / "work"
+    workdir.mkdir()
+    config = {"library": str(folder), "engine": "espeak", "cache_dir": str(root / "cache")}
+    return workdir, config, folder, snakemake(workdir, config=config)

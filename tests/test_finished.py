@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from helpers import job_counts, snakemake, write_book
+from helpers import build_espeak_library, job_counts, snakemake, write_book
 
 from snakebook.finished import STAMP, plan_digest, still_finished, workflow_digest, write_stamp
 
@@ -102,15 +102,7 @@ def planning_line(output: str) -> str:
 
 @pytest.fixture(scope="module")
 def library(tmp_path_factory):
-    root = tmp_path_factory.mktemp("finished")
-    books = root / "books"
-    books.mkdir()
-    for seed in range(2):
-        write_book(books / f"book-{seed}.txt", seed, chapters=2)
-    workdir = root / "work"
-    workdir.mkdir()
-    config = {"library": str(books), "engine": "espeak", "cache_dir": str(root / "cache")}
-    snakemake(workdir, config=config)
+    workdir, config, books, _result = build_espeak_library(tmp_path_factory.mktemp("finished"), chapters=2)
     return workdir, config, books
 
 

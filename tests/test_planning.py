@@ -7,7 +7,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from helpers import job_counts, jobs_run, snakemake, write_book
+from helpers import build_espeak_library, job_counts, jobs_run, snakemake
 
 pytestmark = [
     pytest.mark.slow,
@@ -17,15 +17,7 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def built_library(tmp_path_factory):
-    root = tmp_path_factory.mktemp("planning")
-    books = root / "books"
-    books.mkdir()
-    for seed in range(2):
-        write_book(books / f"book-{seed}.txt", seed, chapters=3)
-    workdir = root / "work"
-    workdir.mkdir()
-    config = {"library": str(books), "engine": "espeak", "cache_dir": str(root / "cache")}
-    result = snakemake(workdir, config=config)
+    workdir, config, _books, result = build_espeak_library(tmp_path_factory.mktemp("planning"))
     return workdir, config, result
 
 
