@@ -74,11 +74,13 @@ wildcard_constraints:
 
 
 # --- finished books (snakebook.finished): a built, unchanged book is left out of the default target ---
-# book -> its plan digest, for the books this run plans fully
-_PLANS = {}
-# books left out of this run's default target: their finished.json holds
-_SKIPPED = set()
-_STAMPING = {"nothing to be done": False, "done": False}
+_FINISHED = {
+    "checked": False,  # the stamps were read (once per run, when the default target is planned)
+    "plans": {},  # book -> its plan digest, for the books this run plans
+    "skipped": set(),  # books left out of the default target: their finished.json holds
+    "nothing to be done": False,
+    "stamped": False,
+}
 
 
 class NothingToBeDone(logging.Filter):
@@ -86,13 +88,13 @@ class NothingToBeDone(logging.Filter):
 
     def filter(self, record):
         if record.msg == NOTHING_TO_BE_DONE_MSG:
-            _STAMPING["nothing to be done"] = True
+            _FINISHED["nothing to be done"] = True
         return True
 
 
 def stamp_when_nothing_was_to_be_done():
     """At exit: a run whose complete job graph needed nothing (e.g. a touched book) stamps its books."""
-    if _STAMPING["nothing to be done"] and not _STAMPING["done"]:
+    if _FINISHED["nothing to be done"] and not _FINISHED["stamped"]:
         stamp_finished_books()
 
 
@@ -113,8 +115,9 @@ def plans_fully():
 
 
 def planned_books():
-    """The books this run's default target plans (once per run): all but the finished, unchanged ones."""
-    if not _PLANS and not _SKIPPED and plans_fully():
+    """The books this run's default target plans: all but the finished, unchanged ones (stamps read once)."""
+    if not _FINISHED["checked"] and plans_fully():
+        _FINISHED["checked"] = True
         logger.addFilter(NothingToBeDone())
         atexit.register(stamp_when_nothing_was_to_be_done)
         code = workflow_digest(workflow.basedir)
@@ -123,27 +126,29 @@ def planned_books():
                 config, BOOKS[book].as_dict(), code, snakemake.__version__
             )
             if still_finished(book, plan):
-                _SKIPPED.add(book)
+                _FINISHED["skipped"].add(book)
             else:
-                _PLANS[book] = plan
-        if _SKIPPED:
+                _FINISHED["plans"][book] = plan
+        if _FINISHED["skipped"]:
             logger.info(
-                f"snakebook: {len(_SKIPPED)} of {len(BOOKS)} books unchanged since they were finished "
-                "(results/BOOK/finished.json); not planned again (--forceall or explicit targets plan them)"
+                f"snakebook: {len(_FINISHED['skipped'])} of {len(BOOKS)} books unchanged since they were "
+                "finished (results/BOOK/finished.json); not planned again (--forceall or explicit targets "
+                "plan them)"
             )
-    return [book for book in sorted(BOOKS) if book not in _SKIPPED]
+    return [book for book in sorted(BOOKS) if book not in _FINISHED["skipped"]]
 
 
 def stamp_finished_books():
     """End of a run that planned the default target: stamp each planned book all of whose jobs finished."""
-    if not _PLANS or workflow.dryrun:
+    plans = _FINISHED["plans"]
+    if not plans or workflow.dryrun:
         return
-    _STAMPING["done"] = True
+    _FINISHED["stamped"] = True
     dag = workflow.dag
     files, unfinished = {}, set()
     for job in dag.jobs:
         book = job.wildcards_dict.get("book")
-        if book in _PLANS:
+        if book in plans:
             if dag.needrun(job) and not dag.finished(job):
                 unfinished.add(book)
             files.setdefault(book, set()).update(
@@ -152,7 +157,7 @@ def stamp_finished_books():
     for book, paths in files.items():
         if book not in unfinished:
             try:
-                write_stamp(book, _PLANS[book], paths)
+                write_stamp(book, plans[book], paths)
             # A stamp is an allowance to skip planning, never a reason to fail a run.
             except OSError as error:
                 logger.warning(
@@ -170,10 +175,9 @@ def all_outputs(wildcards):
     (planned_books).
     """
     # A finished book's stamp stands for it (a source file no job makes): "Nothing to be done" as before.
-    targets = [
-        str(stamp_path(book)) for book in sorted(BOOKS) if book not in planned_books()
-    ]
-    for book in planned_books():
+    planned = planned_books()
+    targets = [str(stamp_path(book)) for book in sorted(_FINISHED["skipped"])]
+    for book in planned:
         targets += book_targets(book)
         targets.append(f"results/{book}/qa.tsv")  # flagged utterances (snakebook.qa)
         if not os.path.exists(f"results/{book}/book.json"):
@@ -521,7 +525,7 @@ def scheduler_heartbeat(scheduler, seconds=1.0):
     """Wake Snakemake's scheduling loop every `seconds` (one daemon timer chain; it never multiplies)."""
 
     def tick():
-        getattr(scheduler, "_open_jobs").release()
+        scheduler._open_jobs.release()
         timer = threading.Timer(seconds, tick)
         timer.daemon = True
         timer.start()

@@ -197,19 +197,24 @@ BOOK_SENTENCES = [
     "The old miller walked to the market before breakfast, as he had done for forty years.",
     "A quiet student wrote a long letter in the rain and forgot to post it.",
     "The baker's daughter repaired the fence after the storm, whistling all the while.",
+    "Our neighbour counted the sheep late in the evening and always came to a different number.",
+    "The young sailor sang by the window until the lamps were lit along the harbour.",
+    "A tired doctor read the newspaper on the bench outside the station.",
 ]
 
 
-def write_book(path, seed: int, chapters: int):
-    """A small generated book (plain text) with ``chapters`` chapters of two sentences each, unique per seed."""
+def write_book(path: Path, chapters: int, sentences: int = 2, seed: int = 0) -> Path:
+    """A generated plain-text book: ``chapters`` chapters of ``sentences`` sentences, unique per seed (tests, benchmarks)."""
     parts = [f"Book {seed}\n\nby Bench Author\n"]
-    for chapter in range(chapters):
-        body = " ".join(
-            f"{BOOK_SENTENCES[(seed + chapter + n) % 3][:-1]}, on day {seed * 100 + chapter * 10 + n}."
-            for n in range(2)
-        )
-        parts.append(f"\n\n\nCHAPTER {chapter + 1}. Part {chapter + 1}\n\n{body}\n")
+    for c in range(chapters):
+        body = [
+            f"{BOOK_SENTENCES[(seed + c + s) % len(BOOK_SENTENCES)][:-1]}, on day {seed * 1000 + c * 100 + s}."
+            for s in range(sentences)
+        ]
+        paragraphs = [" ".join(body[i : i + 4]) for i in range(0, len(body), 4)]
+        parts.append(f"\n\n\nCHAPTER {c + 1}. Part {c + 1}\n\n" + "\n\n".join(paragraphs) + "\n")
     path.write_text("".join(parts), encoding="utf-8")
+    return path
 
 
 def build_espeak_library(root: Path, books: int = 2, chapters: int = 3):
@@ -220,7 +225,7 @@ def build_espeak_library(root: Path, books: int = 2, chapters: int = 3):
     folder = root / "books"
     folder.mkdir()
     for seed in range(books):
-        write_book(folder / f"book-{seed}.txt", seed, chapters=chapters)
+        write_book(folder / f"book-{seed}.txt", chapters=chapters, seed=seed)
     workdir = root / "work"
     workdir.mkdir()
     config = {"library": str(folder), "engine": "espeak", "cache_dir": str(root / "cache")}

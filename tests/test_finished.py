@@ -172,7 +172,7 @@ def test_what_would_make_snakemake_redo_work_plans_the_book_again(library):
 def test_a_failed_book_is_not_stamped_and_the_others_are(tmp_path):
     books = tmp_path / "books"
     books.mkdir()
-    write_book(books / "good.txt", 3, chapters=1)
+    write_book(books / "good.txt", chapters=1, seed=3)
     (books / "broken.epub").write_bytes(b"this is not a zip archive at all")
     workdir = tmp_path / "work"
     workdir.mkdir()

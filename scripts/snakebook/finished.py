@@ -113,11 +113,3 @@ def write_stamp(book: str, plan: str, paths: Iterable[str], results: str | Path 
         pass
     write_json(target, stamp, indent=None)
     return True
-
-
-def forget(book: str, results: str | Path = "results") -> None:
-    """Remove the book's stamp (its plan is no longer known to be finished)."""
-    try:
-        stamp_path(book, results).unlink()
-    except FileNotFoundError:
-        pass

@@ -55,6 +55,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT / "tests"))  # the test helpers (tests/ is not a package)
+
+from helpers import write_book  # noqa: E402
+
 SAMPLE = ROOT / "resources" / "epubjs-alice-in-wonderland.epub"
 CORPUS = ROOT.parent / "shared" / "corpus"
 CAROL_ALTERNATIVES = [
@@ -314,26 +318,6 @@ def bench_encoders(wav: Path, scratch: Path) -> dict:
             f"{out[label]['bytes_per_audio_hour'] / 1e6:.0f} MB per hour",
         )
     return out
-
-
-SENTENCES = [
-    "The old miller walked to the market before breakfast, as he had done for forty years.",
-    "A quiet student wrote a long letter in the rain and forgot to post it.",
-    "The baker's daughter repaired the fence after the storm, whistling all the while.",
-    "Our neighbour counted the sheep late in the evening and always came to a different number.",
-    "The young sailor sang by the window until the lamps were lit along the harbour.",
-    "A tired doctor read the newspaper on the bench outside the station.",
-]
-
-
-def write_book(path: Path, chapters: int, sentences: int, seed: int = 0) -> Path:
-    parts = [f"Book {seed}\n\nby Bench Author\n"]
-    for c in range(chapters):
-        body = [f"{SENTENCES[(seed + c + s) % 6][:-1]}, on day {seed * 1000 + c * 100 + s}." for s in range(sentences)]
-        paragraphs = [" ".join(body[i : i + 4]) for i in range(0, len(body), 4)]
-        parts.append(f"\n\n\nCHAPTER {c + 1}. Part {c + 1}\n\n" + "\n\n".join(paragraphs) + "\n")
-    path.write_text("".join(parts), encoding="utf-8")
-    return path
 
 
 LOG_LOADED = re.compile(r"loaded \S+ in ([\d.]+) s")
