@@ -13,7 +13,7 @@ import wave
 from pathlib import Path
 
 import pytest
-from helpers import ffprobe, job_counts, snakemake
+from helpers import BOOK_SENTENCES, ffprobe, job_counts, snakemake
 
 from snakebook.parts import parse_part, part_count, part_names, part_ranges, utterance_weight
 
@@ -58,14 +58,7 @@ def test_part_ranges_with_more_parts_than_utterances_leave_empty_parts():
 
 # ---------------------------------------------------------------- end to end: real Snakemake, real Piper
 
-SENTENCES = [
-    "The old miller walked to the market before breakfast, as he had done for forty years.",
-    "A quiet student wrote a long letter in the rain and forgot to post it.",
-    "The baker's daughter repaired the fence after the storm, whistling all the while.",
-    "Our neighbour counted the sheep late in the evening and always came to a different number.",
-    "The young sailor sang by the window until the lamps were lit along the harbour.",
-    "A tired doctor read the newspaper on the bench outside the station.",
-]
+SENTENCES = BOOK_SENTENCES  # (tests/helpers.py)
 
 
 def write_long_chapter_book(path: Path) -> Path:
