@@ -25,7 +25,7 @@ from helpers import snakemake, snakemake_command, snakemake_env, start_snakemake
 from snakebook.cache import AudioCache
 
 pytestmark = pytest.mark.slow
-LOG_LINE = re.compile(r"(\d+) utterances \((\d+) synthesised, (?:\d+ by other jobs, )?(\d+) from cache\)")
+LOG_LINE = re.compile(r"(\d+) utterances \((\d+) synthesised, (?:(\d+) by other jobs, )?(\d+) from cache\)")
 
 CHAPTERS = {
     "CHAPTER I. The Garden": [
@@ -81,13 +81,18 @@ def write_txt_book(path: Path, chapters: dict[str, list[str]], title: str = "The
 
 
 def synthesis_counts(workdir: Path) -> tuple[int, int, int, int]:
-    """(jobs, utterances, synthesised, from cache) summed over the synthesis logs present."""
+    """(jobs, utterances, synthesised, from cache) summed over the synthesis logs present.
+
+    Synthesised in this run: by the chapter's own job, or by another job helping it (snakebook.sharing), which
+    the chapter's line counts as "by other jobs" (the helper's own line counts only its chapter).
+    """
     jobs = total = made = cached = 0
     for log in sorted(workdir.glob("results/*/logs/synthesize/*.log")):
         match = LOG_LINE.search(log.read_text(encoding="utf-8"))
         assert match, f"no summary line in {log}:\n{log.read_text()}"
         jobs += 1
-        total, made, cached = total + int(match[1]), made + int(match[2]), cached + int(match[3])
+        total, cached = total + int(match[1]), cached + int(match[4])
+        made += int(match[2]) + int(match[3] or 0)
     return jobs, total, made, cached
 
 
