@@ -1,8 +1,24 @@
-"""Shell entry of the rule scripts: ``python scripts/job.py RULE --input.NAME PATH ...`` (see snakebook.job)."""
+"""Shell entry of the rule scripts: ``python scripts/job.py RULE --input.NAME PATH ...`` (see snakebook.job).
 
+On a local run the job runs in a fork of the job server (snakebook.jobserver); without one, here.
+"""
+
+import os
 import sys
-from pathlib import Path
 
-from snakebook.job import run_rule_script
+SCRIPTS = os.path.dirname(os.path.abspath(__file__))
 
-run_rule_script(Path(__file__).parent, sys.argv[1:])
+
+def main() -> None:
+    if os.environ.get("SNAKEBOOK_JOB_SERVER"):
+        from snakebook.jobserver import run_on_server
+
+        status = run_on_server(SCRIPTS, sys.argv[1:])
+        if status is not None:
+            sys.exit(status)
+    from snakebook.job import run_rule_script
+
+    run_rule_script(SCRIPTS, sys.argv[1:])
+
+
+main()

@@ -1,0 +1,447 @@
+"""The job server: local jobs start as a fork of a warm Python instead of a cold one.
+
+Why: every rule script runs as ``python scripts/job.py RULE ...`` (:mod:`snakebook.job`). A cold Python pays
+~0.45 CPU-s before a chapter's first line of work (the interpreter, numpy, the package, ffmpeg and engine
+glue), three times per chapter (synthesis, encode, report page). In a library of short chapters that fixed
+cost was most of the build; in a book it delays each chapter's first utterance.
+
+How: on a local run, the Snakemake main process starts one server (``onstart`` in rules/common.smk) and
+tells its jobs where it listens (:data:`SERVER_ENV`, a Unix socket in a private temporary folder: no
+network, mode 0700). ``scripts/job.py`` is then a small client (:func:`run_on_server`): it sends its command
+line, working folder, environment and its stdin/stdout/stderr (passed as file descriptors) to the server,
+which forks a child that already has the package and its libraries imported. The child takes over the
+client's files, folder, environment and signal defaults, runs the rule script exactly as a cold job would
+(:func:`snakebook.job.run_rule_script`) and exits; the client exits with the child's status. The server is
+single-threaded (forking from a threaded process is unsafe) and imports nothing that starts threads or
+touches a GPU (no torch, no CUDA, no onnxruntime session: those are made in the child, as before).
+
+What stays as it was:
+
+- Each job is a fresh fork of the same clean state: nothing one job did is seen by the next.
+- Exit codes, the job's log and its messages on screen; a signal to the client (Snakemake cancelling a job,
+  Ctrl-C) is passed on to the child, and a client that dies (SIGKILL) has its child stopped. A child whose
+  server dies is stopped too (``PR_SET_PDEATHSIG``), and a server whose Snakemake dies exits.
+- Anything unusual falls back to a cold start, with the same result: no server (cluster jobs, ``--sdm
+  conda``, a job run by hand), a server of another Python or another ``scripts/`` folder, a refused or broken
+  connection before the job started.
+
+The one difference: Snakemake's ``benchmark:`` files follow the job's process tree, which is now the
+client: their wall times stay exact, their CPU and memory columns are the client's. The server measures the
+child itself (``wait4``: CPU seconds and peak RSS) and the client writes that as the last line of the job's
+log (:data:`USAGE_LINE`), where the benchmarks read it (``tests/bench/bench_all.py``). To have whole figures
+in the benchmark files, run ``SNAKEBOOK_JOB_SERVER=off snakemake ...``: every job then starts cold.
+"""
+
+from __future__ import annotations
+
+# (_socket, not socket, signal or json: their imports would cost the client more than all the rest of it)
+import _socket
+import marshal
+import os
+import sys
+
+SERVER_ENV = "SNAKEBOOK_JOB_SERVER"  # the socket's path; "off" (set before Snakemake starts): no server
+USAGE_LINE = "job server: child {pid} used {cpu:.2f} CPU-s, peak RSS {rss_mb:.0f} MB"
+# What the server imports before it forks: what most jobs need and that is safe to fork (no threads, no GPU).
+WARM_MODULES = (
+    "numpy",
+    "ctypes",
+    "snakebook.job",
+    "snakebook.entry",
+    "snakebook.progress",
+    "snakebook.synth",
+    "snakebook.engines.espeak",
+    "snakebook.engines.piper",  # (not piper.voice: importing onnxruntime starts a thread)
+    "snakebook.audio.outputs",
+    "snakebook.audio.encode",
+    "snakebook.text.prepare",
+    "ftfy",
+    "num2words",
+    "snakebook.report",
+    "snakebook.summary",
+    "snakebook.extract",
+)
+_HEADER_BYTES = 4  # the request's length, big-endian, then the request (marshal: both sides are one Python)
+_FORWARDED = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2")
+STOP_GRACE_S = 10.0  # a child whose client went away gets SIGTERM, then SIGKILL after this long
+
+
+def _identity(scripts: str | os.PathLike) -> dict:
+    return {"executable": os.path.realpath(sys.executable), "scripts": os.path.realpath(scripts)}
+
+
+# --- the client (scripts/job.py): imports nothing beyond the standard library's basics ----------------------------
+
+
+def run_on_server(scripts: str | os.PathLike, argv: list[str]) -> int | None:
+    """Run the job ``argv`` on the server named by :data:`SERVER_ENV`; its exit status, or None to run it here.
+
+    None: no server, or it refused (another Python or scripts folder) before the job started.
+    """
+    path = os.environ.get(SERVER_ENV)
+    if not path or path == "off":
+        return None
+    client = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    try:
+        client.connect(path)
+        request = marshal.dumps({**_identity(scripts), "argv": argv, "cwd": os.getcwd(), "env": dict(os.environ)})
+        fds = b"".join(fd.to_bytes(4, sys.byteorder) for fd in (0, 1, 2))
+        client.sendmsg([len(request).to_bytes(_HEADER_BYTES, "big")], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, fds)])
+        client.sendall(request)
+        answer = client.recv(1)
+    except OSError:
+        client.close()
+        return None
+    if answer != b"R":
+        client.close()
+        return None
+    return _wait_for_child(client)
+
+
+def _wait_for_child(client) -> int:
+    import _signal
+
+    def forward(signum, _frame):
+        try:
+            client.sendall(b"S%d\n" % signum)
+        except OSError:
+            pass
+
+    for name in _FORWARDED:
+        _signal.signal(getattr(_signal, name), forward)
+    reply = b""
+    while True:
+        try:
+            chunk = client.recv(4096)
+        except InterruptedError:
+            continue
+        if not chunk:
+            break
+        reply += chunk
+    try:
+        status = marshal.loads(reply)
+    except (EOFError, ValueError, TypeError):
+        sys.stderr.write("ERROR snakebook: the job server went away while running this job (see its log)\n")
+        return 1
+    _record_usage(status)
+    if status.get("signal"):
+        signum = int(status["signal"])
+        _signal.signal(signum, _signal.SIG_DFL)
+        os.kill(os.getpid(), signum)  # die of the same signal, as a cold job would
+    return int(status.get("code", 1))
+
+
+def _record_usage(status: dict) -> None:
+    log = status.get("log")
+    if not log:
+        return
+    try:
+        with open(log, "a", encoding="utf-8") as out:
+            out.write(USAGE_LINE.format(**status) + "\n")
+    except OSError:
+        pass
+
+
+# --- the server ----------------------------------------------------------------------------------------------------
+
+
+def serve(path: str, scripts: str, parent: int | None = None) -> None:
+    """Listen on the Unix socket ``path`` and run each job in a fork; end when ``parent`` (Snakemake) ends."""
+    import importlib
+    import selectors
+    import signal
+    import socket
+    import time
+
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # numpy's BLAS must not start threads before a fork
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    if scripts not in sys.path:
+        sys.path.insert(0, scripts)
+    for name in WARM_MODULES:
+        try:
+            importlib.import_module(name)
+        except Exception:  # an optional engine that is not installed: its jobs import it themselves
+            pass
+    _rehearse()
+    if _threads() > 1:
+        return  # a warm module started a thread: forking could copy a held lock, so every job runs cold
+    identity = _identity(scripts)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen(64)
+    selector = selectors.DefaultSelector()
+    selector.register(listener, selectors.EVENT_READ, "accept")
+    jobs: dict[int, dict] = {}  # child pid -> {client, pidfd, log, stopping (since when), gone (the client)}
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the clients; they pass it on
+    try:
+        while True:
+            for key, _ in selector.select(timeout=1.0):
+                if key.data == "accept":
+                    try:
+                        client, _ = listener.accept()
+                    except OSError:
+                        continue
+                    if _start(client, identity, selector, jobs) is None:
+                        client.close()
+                elif key.data[0] == "client":
+                    _from_client(key.data[1], selector, jobs)
+                else:
+                    _finished(key.data[1], selector, jobs)
+            now = time.monotonic()
+            for pid, job in list(jobs.items()):
+                if job["stopping"] and now - job["stopping"] > STOP_GRACE_S:
+                    _kill(pid, signal.SIGKILL)
+            if parent is not None and os.getppid() != parent:
+                return  # Snakemake is gone: its jobs' clients are too, and theirs are stopped above
+    finally:
+        for pid in jobs:
+            _kill(pid, signal.SIGTERM)
+        listener.close()
+
+
+def _rehearse() -> None:
+    """Plan a few English sentences once, so that every fork finds the text rules' regular expressions compiled
+    (Python compiles a pattern at its first use: ~0.2 CPU-s a job otherwise). Nothing is written anywhere."""
+    try:
+        from .text.prepare import make_preparer
+        from .text.speech import Pauses, plan_utterances
+
+        sample = "Mr. Smith paid $3.50 on 1 May 1999, at 10:30 a.m.; the 2nd time… “Quite so!” -- he said (1/2 of it)."
+        for phonemes in (False, True):
+            prepare = make_preparer("en", {}, phonemes=phonemes)
+            plan_utterances("Chapter I", sample, language="en", max_chars=180, pauses=Pauses(), prepare=prepare)
+    except Exception:  # a rehearsal only: the jobs do the real thing
+        pass
+
+
+def _threads() -> int:
+    """The process's OS threads (Linux; 1 where it cannot tell)."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        return 1
+
+
+def _kill(pid: int, signum: int) -> None:
+    try:
+        os.kill(pid, signum)
+    except OSError:
+        pass
+
+
+def _receive(client) -> tuple[dict, list[int]]:
+    import socket
+
+    client.settimeout(10.0)
+    message, ancillary, _flags, _ = client.recvmsg(_HEADER_BYTES, socket.CMSG_SPACE(3 * 4))
+    fds: list[int] = []
+    for level, kind, data in ancillary:
+        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+            fds += [int.from_bytes(data[i : i + 4], sys.byteorder) for i in range(0, len(data) - 3, 4)]
+    if len(message) != _HEADER_BYTES:
+        for fd in fds:
+            os.close(fd)
+        raise OSError("short request")
+    size = int.from_bytes(message, "big")
+    body = bytearray()
+    while len(body) < size:
+        chunk = client.recv(min(1 << 20, size - len(body)))
+        if not chunk:
+            raise OSError("short request")
+        body += chunk
+    client.settimeout(None)
+    try:
+        return marshal.loads(bytes(body)), fds
+    except (EOFError, ValueError, TypeError):
+        for fd in fds:
+            os.close(fd)
+        raise OSError("unreadable request") from None
+
+
+def _start(client, identity, selector, jobs) -> int | None:
+    import selectors
+
+    try:
+        request, fds = _receive(client)
+    except OSError:
+        return None
+    try:
+        if not isinstance(request, dict) or len(fds) != 3 or any(request.get(k) != v for k, v in identity.items()):
+            client.sendall(b"N")
+            return None
+        pid = os.fork()
+        if pid == 0:
+            _child(request, fds)  # never returns
+    except OSError:  # the client went away, or no fork: it runs the job itself, or it is gone
+        return None
+    finally:
+        for fd in fds:
+            os.close(fd)
+    try:
+        client.sendall(b"R")
+    except OSError:
+        pass  # a client gone already: its child is stopped when the connection reads as closed
+    pidfd = os.pidfd_open(pid)
+    log = _log_of(request["argv"])
+    jobs[pid] = {"client": client, "pidfd": pidfd, "log": log, "stopping": 0.0, "gone": False}
+    selector.register(client, selectors.EVENT_READ, ("client", pid))
+    selector.register(pidfd, selectors.EVENT_READ, ("child", pid))
+    return pid
+
+
+def _log_of(argv: list[str]) -> str | None:
+    """The job's log file (``--log PATH``), for the usage line."""
+    for i, token in enumerate(argv[:-1]):
+        if token == "--log":
+            return argv[i + 1]
+    return None
+
+
+def _from_client(pid: int, selector, jobs: dict) -> None:
+    import signal
+    import time
+
+    job = jobs.get(pid)
+    if job is None:
+        return
+    try:
+        data = job["client"].recv(256)
+    except OSError:
+        data = b""
+    if not data:  # the client died (e.g. SIGKILL): stop its job as Snakemake meant to
+        selector.unregister(job["client"])
+        job["gone"] = True
+        job["stopping"] = time.monotonic()
+        _kill(pid, signal.SIGTERM)
+        return
+    for line in data.split(b"\n"):
+        if line.startswith(b"S") and line[1:].isdigit():
+            _kill(pid, int(line[1:]))
+
+
+def _finished(pid: int, selector, jobs: dict) -> None:
+    job = jobs.pop(pid)
+    _, status, usage = os.wait4(pid, 0)
+    selector.unregister(job["pidfd"])
+    os.close(job["pidfd"])
+    if not job["gone"]:
+        selector.unregister(job["client"])
+    reply = {
+        "pid": pid,
+        "code": os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 1,
+        "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "rss_mb": usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024) / 2**20,
+        "log": job["log"],
+    }
+    try:
+        job["client"].sendall(marshal.dumps(reply))
+    except OSError:
+        pass
+    job["client"].close()
+
+
+def _child(request: dict, fds: list[int]) -> None:
+    """In the fork: become the job (its files, folder, environment, signals), run it, exit with its status."""
+    import signal
+
+    code = 1
+    try:
+        try:
+            _die_with_parent()
+            for fd, target in zip(fds, (0, 1, 2), strict=True):
+                os.dup2(fd, target)
+            os.closerange(3, _max_fd())
+            for name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGCHLD"):
+                signal.signal(getattr(signal, name), signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            os.chdir(request["cwd"])
+            os.environ.clear()
+            os.environ.update(request["env"])
+            sys.argv = [os.path.join(request["scripts"], "job.py"), *request["argv"]]
+            from .job import run_rule_script
+
+            run_rule_script(request["scripts"], request["argv"])
+            code = 0
+        except SystemExit as done:
+            code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+            if done.code is not None and not isinstance(done.code, int):
+                print(done.code, file=sys.stderr)
+        except KeyboardInterrupt:
+            code = 130
+        except BaseException:
+            import traceback
+
+            traceback.print_exc()
+            code = 1
+        finally:
+            try:
+                sys.stdout.flush()
+                sys.stderr.flush()
+            except Exception:
+                pass
+    finally:
+        os._exit(code)
+
+
+def _max_fd() -> int:
+    try:
+        return os.sysconf("SC_OPEN_MAX")
+    except (OSError, ValueError):
+        return 1024
+
+
+def _die_with_parent() -> None:
+    """Linux: the child gets SIGTERM if the server dies (no job runs on without the one that reports it)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, 15, 0, 0, 0)  # PR_SET_PDEATHSIG, SIGTERM
+    except (OSError, AttributeError):
+        pass
+
+
+# --- started and stopped by the Snakemake main process -----------------------------------------------------------
+
+
+def start_server(scripts: str | os.PathLike) -> str | None:
+    """Start the server for this Snakemake process's local jobs; return its socket's path (None: not started).
+
+    Sets :data:`SERVER_ENV` for the jobs and stops the server when this process exits.
+    """
+    import atexit
+    import shutil
+    import subprocess
+    import tempfile
+
+    if os.environ.get(SERVER_ENV) == "off" or not hasattr(os, "pidfd_open") or not hasattr(_socket, "AF_UNIX"):
+        return None
+    folder = tempfile.mkdtemp(prefix="snakebook-jobs-")  # mode 0700: only this user reaches the socket
+    path = os.path.join(folder, "socket")
+    scripts = os.path.realpath(scripts)
+    search = os.pathsep.join(p for p in (scripts, os.environ.get("PYTHONPATH")) if p)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "snakebook.jobserver", path, scripts, str(os.getpid())],
+        env={**os.environ, "PYTHONPATH": search},
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,  # Ctrl-C at the terminal reaches the clients, which pass it on
+    )
+
+    def stop() -> None:
+        process.terminate()
+        try:
+            process.wait(5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        shutil.rmtree(folder, ignore_errors=True)
+
+    atexit.register(stop)
+    # Jobs that start before the socket exists run cold (the client finds no server), so nothing waits here.
+    os.environ[SERVER_ENV] = path
+    return path
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1], sys.argv[2], int(sys.argv[3]))
