@@ -20,7 +20,7 @@ from pathlib import Path
 from helpers import snakemake
 
 from snakebook.cache import CLAIM_STALE_S, AudioCache
-from snakebook.sharing import BookFolders
+from snakebook.sharing import BookFolders, downstream_seconds, worth_helping
 
 KEY = "ab" + "0" * 62
 
@@ -75,6 +75,22 @@ def test_which_chapters_a_finished_job_helps(tmp_path):
     # At the end of a book (fewer waiting than slots), the waiting ones too.
     assert folders.to_help(exclude="002", slots=4) == ["003", "004", "005"]
     assert folders.unfinished() == ["002", "003", "004", "005"]
+
+
+def test_a_helper_stops_when_its_own_chapter_can_finish_beside_the_rest():
+    """Ending with X seconds of work left, the book ends (left - X)/slots + max(downstream, X/(slots-1)) from
+    now: least at X = downstream * (slots - 1), where the rule stops helping."""
+
+    def book_end(left, downstream, slots, stop_at):
+        return (left - stop_at) / slots + max(downstream, stop_at / (slots - 1))
+
+    for left, downstream, slots in ((120, 20, 2), (300, 19, 2), (200, 15, 4)):
+        best = min(range(0, left + 1), key=lambda x: book_end(left, downstream, slots, x))
+        assert best == downstream * (slots - 1)
+        assert worth_helping(best + 1, downstream, slots) and not worth_helping(best, downstream, slots)
+    assert worth_helping(5, 0.0, 2)  # ending would start nothing (e.g. another part of its chapter still runs)
+    assert worth_helping(5, 20, 1)  # one slot: nobody else to finish the rest
+    assert downstream_seconds(0) == 0 and 15 < downstream_seconds(34 * 60) < 25  # ~19 s for a 34-minute chapter
 
 
 SENTENCES = [

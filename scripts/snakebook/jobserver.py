@@ -50,6 +50,7 @@ WARM_MODULES = (
     "snakebook.entry",
     "snakebook.progress",
     "snakebook.synth",
+    "snakebook.cluster",
     "snakebook.engines.espeak",
     "snakebook.engines.piper",  # (not piper.voice: importing onnxruntime starts a thread)
     "snakebook.audio.outputs",

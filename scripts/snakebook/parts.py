@@ -96,7 +96,7 @@ def synthesize_part(
     from .cache import AudioCache, utterance_key
     from .progress import SynthesisProgress
     from .qa import ChapterQa
-    from .sharing import BookFolders, SharedEngine, help_book, log_help
+    from .sharing import BookFolders, SharedEngine, downstream_seconds, help_book, log_help
     from .synth import KeysManifest, SynthesisReport, plan_chapter
 
     number, count = parse_part(part)
@@ -117,6 +117,8 @@ def synthesize_part(
     progress = SynthesisProgress(f"{book_name} {Path(keys_json).name.split('.')[0]}", len(chosen), to_make)
     part_qa = ChapterQa(settings.get("qa"), rate, book_name, Path(keys_json).name.split(".")[0])
     shared = SharedEngine(engine, threads=threads, device=settings.get("device"))
+    made: set[str] = set()  # keys made here, and their engine seconds in all
+    engine_seconds_total = 0.0
     for key, utterance in zip(keys, chosen, strict=True):
         # the chapter job reads (and verifies) every entry: a damaged one is made there, and so is one
         # that another job claimed (it waits for that job, or takes the claim over if the job is gone)
@@ -135,6 +137,8 @@ def synthesize_part(
             audio = part_qa.synthesize(engine, utterance.text)  # flagged takes retried (engines that vary)
             engine_seconds = time.perf_counter() - spoken
             cache.put(key, audio, rate)
+            made.add(key)
+            engine_seconds_total += engine_seconds
         finally:
             cache.release(key)
         report.synthesized += 1
@@ -162,5 +166,20 @@ def synthesize_part(
     )
     if share:  # then the other ranges of this chapter, and other running chapters, from their ends
         folders = BookFolders.beside(chapter_text_path, keys_json)
-        log_help(book_name, help_book(folders, shared, cache, settings, book_name=book_name))
+        made_chars = sum(len(u.text) for key, u in zip(keys, chosen, strict=True) if key in made)
+        chapter_chars = sum(len(u.text) for u in utterances)
+
+        def downstream() -> float:
+            """The chapter's join and encode, once every part of it is made (until then ending starts nothing)."""
+            stem = Path(keys_json).name.split("-", 1)[0]
+            parts = [Path(keys_json).with_name(f"{stem}-{k}of{count}.keys.json") for k in range(1, count + 1)]
+            if not made_chars or not all(path.exists() for path in parts):
+                return 0.0
+            return downstream_seconds(report.audio_seconds / made_chars * chapter_chars)
+
+        pace = engine_seconds_total / made_chars if made_chars else 0.0
+        log_help(
+            book_name,
+            help_book(folders, shared, cache, settings, book_name=book_name, downstream=downstream, pace=pace),
+        )
     return {"part": number, "parts": count, "start": start, "end": end, "synthesised": report.synthesized}

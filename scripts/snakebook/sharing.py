@@ -16,7 +16,11 @@ pays its start-up and model load. Instead the jobs share work through the senten
 - at the end of a book, when fewer chapters wait to start than there are job slots (so some slot would
   soon have nothing to do), it also helps those waiting chapters; their jobs then find their sentences
   made and only join them. Earlier in a book a finished job ends at once and Snakemake starts the next
-  chapter in its slot (so chapters are encoded as they come, not all at the end).
+  chapter in its slot (so chapters are encoded as they come, not all at the end);
+- it stops helping when what is left is no more than its own chapter's encode can run beside
+  (:func:`worth_helping`): a helper holds back its chapter's encode (Snakemake starts it when the job ends),
+  so helping to the last sentence ended a book of few long chapters with that encode alone on one core
+  (the Christmas Carol: 19 s of AAC after the last sentence, on one of two cores).
 
 The number of job slots (``--cores`` divided by the synthesis threads) is told to the jobs by the
 Snakemake process in the environment variable ``SNAKEBOOK_JOB_SLOTS`` (rules/common.smk); without it a
@@ -42,6 +46,10 @@ log = logging.getLogger("snakebook")
 RUNNING_SUFFIX = ".keys.json.part"  # written by a chapter or part job when it starts (synth.KeysManifest)
 SLOTS_ENV = "SNAKEBOOK_JOB_SLOTS"
 RESCAN_S = 2.0  # a helper looks again at which chapters need help this often
+# What a chapter costs once its last sentence is made: the join (a chapter job reading the cache) and the
+# encode (AAC with the loudness pass and the limiter check: 24-32 CPU-s per hour of audio, bench_all --only encode).
+DOWNSTREAM_FIXED_S = 1.0
+ENCODE_S_PER_AUDIO_S = 30 / 3600
 
 
 def job_slots() -> int:
@@ -93,6 +101,23 @@ class BookFolders:
         return [chapter for chapter in sorted(started) if not (self.audio / f"{chapter}.wav").exists()]
 
 
+def downstream_seconds(audio_seconds: float) -> float:
+    """About how long a chapter of ``audio_seconds`` takes to join and encode after its last sentence."""
+    return DOWNSTREAM_FIXED_S + audio_seconds * ENCODE_S_PER_AUDIO_S if audio_seconds > 0 else 0.0
+
+
+def worth_helping(left_seconds: float, downstream: float, slots: int) -> bool:
+    """Whether a job done with its own sentences should go on helping.
+
+    ``left_seconds``: engine time (one core) of the unclaimed sentences it could take; ``downstream``: what its
+    own chapter needs once the job ends (:func:`downstream_seconds`; 0 when ending starts nothing). With
+    ``slots`` jobs at work, ending when X is left lets the downstream run beside the others' last X/(slots-1)
+    seconds: the book ends at (left - X)/slots + max(downstream, X/(slots - 1)) from now, least at
+    X = downstream * (slots - 1); helping to the end gives left/slots + downstream.
+    """
+    return slots < 2 or downstream <= 0 or left_seconds > downstream * (slots - 1)
+
+
 @dataclass
 class SharedEngine:
     """The job's engine, loaded at the first sentence it has to make (never, if everything is cached)."""
@@ -126,11 +151,15 @@ def help_book(
     book_name: str | None,
     exclude: str | None = None,
     slots: int | None = None,
+    downstream=None,
+    pace: float = 0.0,
 ) -> Counter:
     """Make unclaimed missing sentences of the book's other chapters until none is left; {chapter: made}.
 
     Which chapters: :meth:`BookFolders.to_help` (``slots``: :func:`job_slots` unless given). Only
-    chapters spoken with the same voice (the same engine identity) are helped.
+    chapters spoken with the same voice (the same engine identity) are helped. ``downstream()``: seconds
+    that the job's own chapter needs once the job ends, and ``pace``: engine seconds per character (the
+    job's own so far); with both, the job ends early when :func:`worth_helping` says so.
     """
     from .cache import utterance_key
     from .model import read_book_json
@@ -143,8 +172,9 @@ def help_book(
     made: Counter = Counter()
     tried: set[str] = set()  # made once by this job: never again (whatever the cache then says)
     slots = slots or job_slots()
+    spent, spoken = 0.0, 0  # engine seconds and characters of the sentences made here (the pace)
     while True:
-        best, best_left = None, 0
+        best, best_left, left_chars = None, 0, 0
         for chapter in folders.to_help(exclude, slots):
             if chapter not in plans:
                 plans[chapter] = _plan(folders, chapter, settings, identity, book_name, plan_chapter, read_book_json)
@@ -157,10 +187,21 @@ def help_book(
             if plan is None:
                 continue
             plan.todo = [(key, text) for key, text in plan.todo if key not in tried and not cache.has(key)]
-            left = sum(1 for key, _ in plan.todo if not cache.claimed(key))
-            if left > best_left:
-                best, best_left = chapter, left
+            unclaimed = [len(text) for key, text in plan.todo if not cache.claimed(key)]
+            left_chars += sum(unclaimed)
+            if len(unclaimed) > best_left:
+                best, best_left = chapter, len(unclaimed)
         if best is None:
+            return made
+        rate_now = spent / spoken if spoken >= 200 else pace  # (a few sentences of its own first)
+        if downstream is not None and rate_now and not worth_helping(left_chars * rate_now, downstream(), slots):
+            log.info(
+                "%s: stopped helping: ~%.0f s of engine work left, less than this chapter's join and encode "
+                "(~%.0f s) can run beside",
+                book_name,
+                left_chars * rate_now,
+                downstream(),
+            )
             return made
         plan = plans[best]
         rescan = time.monotonic() + RESCAN_S  # a scan stats every sentence left: not after each sentence
@@ -172,7 +213,12 @@ def help_book(
             try:
                 if not cache.has(key):
                     tried.add(key)
-                    cache.put(key, plan.qa.synthesize(shared.get(), text), rate)
+                    engine = shared.get()
+                    started = time.perf_counter()
+                    audio = plan.qa.synthesize(engine, text)
+                    spent += time.perf_counter() - started
+                    spoken += len(text)
+                    cache.put(key, audio, rate)
                     made[best] += 1
             finally:
                 cache.release(key)

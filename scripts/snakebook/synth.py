@@ -23,7 +23,7 @@ from .errors import SnakebookError
 from .fileio import write_json, write_text
 from .progress import SynthesisProgress
 from .qa import ChapterQa, lexicon_words
-from .sharing import BookFolders, SharedEngine, help_book, log_help
+from .sharing import BookFolders, SharedEngine, downstream_seconds, help_book, log_help
 from .summary import synthesis_facts
 from .text.speech import Pauses, plan_utterances
 
@@ -219,6 +219,8 @@ def synthesize_chapter(
         report.synth_seconds,
     )
     if share:  # the chapter is written: help the chapters still running (snakebook.sharing)
+        made_chars = {key: len(u.text) for key, u in zip(keys, utterances, strict=True) if key in made_here}
+        pace = sum(made_here.values()) / sum(made_chars.values()) if made_chars else 0.0
         log_help(
             book_name,
             help_book(
@@ -228,6 +230,8 @@ def synthesize_chapter(
                 settings,
                 book_name=book_name,
                 exclude=Path(out_wav).stem,
+                downstream=lambda: downstream_seconds(report.audio_seconds),
+                pace=pace,
             ),
         )
     return report

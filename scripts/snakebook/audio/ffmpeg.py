@@ -1,8 +1,17 @@
-"""Finding and running ffmpeg (the system's, else the binary the imageio-ffmpeg wheel ships)."""
+"""Finding and running ffmpeg: the static build pinned by the imageio-ffmpeg wheel, else the system's.
+
+Why the wheel's first: it is the same ffmpeg (version and encoders) on every machine the requirements install,
+and as a static binary it starts in ~0.02 CPU-s where a distribution's shared build loads ~200 libraries
+(Debian 12's: 0.13 CPU-s). A chapter runs ffmpeg four times (loudness, limiter check, encode, report player),
+so for short chapters the start-up was most of their encoding; the encoding itself costs the same in both
+(``tests/bench/bench_all.py --only encode``). ``SNAKEBOOK_FFMPEG`` names another ffmpeg (e.g. one built with
+other encoders). ffprobe (checks, tests) is the system's: the wheel has none.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import struct
 import subprocess
@@ -11,25 +20,43 @@ from pathlib import Path
 
 from ..errors import SnakebookError
 
+FFMPEG_ENV = "SNAKEBOOK_FFMPEG"
+
 
 @lru_cache(maxsize=1)
 def ffmpeg_binary() -> str:
-    found = shutil.which("ffmpeg")
+    chosen = os.environ.get(FFMPEG_ENV)
+    if chosen:
+        found = shutil.which(chosen)
+        if not found:
+            raise SnakebookError(f"{FFMPEG_ENV}={chosen} is not an ffmpeg that can be run here.")
+        return found
+    found = bundled_ffmpeg() or shutil.which("ffmpeg")
     if found:
         return found
-    try:
-        import imageio_ffmpeg
+    raise SnakebookError(
+        "ffmpeg is not installed. Install the requirements (`make setup`: the imageio-ffmpeg wheel brings one), "
+        "or the system's (`apt-get install ffmpeg`)."
+    )
 
-        return imageio_ffmpeg.get_ffmpeg_exe()
-    except Exception:
-        raise SnakebookError(
-            "ffmpeg is not installed. Install it with `apt-get install ffmpeg` (or your system's package manager), "
-            "or without root: `.venv/bin/pip install imageio-ffmpeg`."
-        ) from None
+
+def bundled_ffmpeg() -> str | None:
+    """The imageio-ffmpeg wheel's binary, found without importing the package (its import and checks: ~0.4 s)."""
+    from importlib.util import find_spec
+
+    try:
+        spec = find_spec("imageio_ffmpeg")
+    except (ImportError, ValueError):
+        return None
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        for path in sorted(Path(folder, "binaries").glob("ffmpeg-*")):
+            if path.is_file() and os.access(path, os.X_OK):
+                return str(path)
+    return None
 
 
 def ffprobe_binary() -> str | None:
-    """The system's ffprobe (next to ffmpeg); None where only the imageio-ffmpeg binary exists."""
+    """The system's ffprobe; None where there is none (the imageio-ffmpeg wheel has no ffprobe)."""
     found = shutil.which("ffprobe")
     if found:
         return found
