@@ -16,8 +16,8 @@ $(VENV)/.installed: pyproject.toml envs/requirements.txt envs/dev.txt
 	$(PIP) install --quiet -r envs/requirements.txt -r envs/dev.txt -e .
 	touch $@
 
-# System tools: ffmpeg and espeak-ng from the system's packages when we may install them;
-# otherwise the imageio-ffmpeg wheel (in requirements) provides an ffmpeg binary.
+# System tools: ffmpeg (for ffprobe) and espeak-ng from the system's packages when we may install them.
+# The pipeline runs the static ffmpeg of the imageio-ffmpeg wheel (in requirements) in any case.
 system-deps:
 	@if ! command -v ffmpeg >/dev/null || ! command -v espeak-ng >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from helpers import ROOT, snakemake, wait_for, write_book
 
-from snakebook.jobserver import SERVER_ENV, USAGE_LINE
+from snakebook.jobserver import SERVER_ENV, USAGE_LINE, job_usage
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "pidfd_open"), reason="the job server needs Linux pidfds")
 
@@ -116,6 +116,8 @@ def test_a_job_runs_in_a_fork_of_the_server_as_it_would_cold(server, scripts, tm
     assert "to stdout" in stdout and "to stderr" in stderr  # the client's own stdout and stderr
     last = log.strip().splitlines()[-1]
     assert last.startswith(USAGE_LINE.split("{")[0]) and f"child {seen['pid']} used" in last
+    usage = job_usage(workdir / "job.log")  # read back, as the benchmarks do
+    assert usage and usage["rss_mb"] > 10 and usage["cpu"] >= 0
 
 
 def test_without_a_server_the_job_runs_in_the_client(scripts, tmp_path):

@@ -42,6 +42,7 @@ import sys
 
 SERVER_ENV = "SNAKEBOOK_JOB_SERVER"  # the socket's path; "off" (set before Snakemake starts): no server
 USAGE_LINE = "job server: child {pid} used {cpu:.2f} CPU-s, peak RSS {rss_mb:.0f} MB"
+USAGE_PATTERN = r"job server: child \d+ used (?P<cpu>[\d.]+) CPU-s, peak RSS (?P<rss>[\d.]+) MB"  # (read back)
 # What the server imports before it forks: what most jobs need and that is safe to fork (no threads, no GPU).
 WARM_MODULES = (
     "numpy",
@@ -130,6 +131,19 @@ def _wait_for_child(client) -> int:
         _signal.signal(signum, _signal.SIG_DFL)
         os.kill(os.getpid(), signum)  # die of the same signal, as a cold job would
     return int(status.get("code", 1))
+
+
+def job_usage(log: str | os.PathLike) -> dict | None:
+    """{cpu, rss_mb} of a job the server ran, from the :data:`USAGE_LINE` at the end of its log; None otherwise."""
+    import re
+
+    try:
+        with open(log, encoding="utf-8", errors="replace") as handle:
+            tail = handle.read()[-4096:]
+    except OSError:
+        return None
+    found = list(re.finditer(USAGE_PATTERN, tail))
+    return {"cpu": float(found[-1]["cpu"]), "rss_mb": float(found[-1]["rss"])} if found else None
 
 
 def _record_usage(status: dict) -> None:
