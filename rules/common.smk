@@ -1,3 +1,4 @@
+import asyncio
 import atexit
 import json
 import logging
@@ -500,7 +501,9 @@ _JOB_PYTHON = (
 )
 _JOB_SCRIPT = os.path.join(workflow.basedir, "scripts", "job.py")
 # (braces doubled: shell: formats the command)
-JOB_COMMAND = shlex.join([_JOB_PYTHON, _JOB_SCRIPT])
+# -S: no site import (0.01 s a job) while job.py only hands the job to the job server; it imports site itself
+# when it runs the job (no server).
+JOB_COMMAND = shlex.join([_JOB_PYTHON, "-S", _JOB_SCRIPT])
 JOB_COMMAND = JOB_COMMAND.replace("{", "{{").replace("}", "}}")
 # The config keys the scripts read (qa, cache_dir, synthesis): never rerun triggers, so not params; every job's
 # Snakemake (cluster nodes included) sets them in the environment its jobs inherit.
@@ -535,6 +538,30 @@ def scheduler_heartbeat(scheduler, seconds=1.0):
         tick()
 
 
+def keep_input_sizes(scheduler):
+    """Stat each ready job's inputs once, not at every scheduling round (local runs).
+
+    Snakemake's scheduler sizes every input of every ready job at each round (its greedy selector breaks
+    priority ties by input size): in a library every chapter is ready once its book is extracted, and the
+    rounds (one per finished job) each statted them all again: 6 x 30 chapters, 27 % of the main process's
+    samples in py-spy. An input of a job waiting to run is a finished file that no job writes again before it
+    runs, so its size is kept; sizes only break ties, never decide what may run.
+    """
+    sizes = getattr(scheduler, "_input_sizes", None)
+    if not isinstance(sizes, dict) or not hasattr(scheduler, "update_input_sizes"):
+        return
+
+    async def update_input_sizes(jobs):
+        async def size(path):
+            return path, await path.size() if await path.exists() else None
+
+        new = {path for job in jobs for path in job.input if path not in sizes}
+        if new:
+            sizes.update(await asyncio.gather(*[size(path) for path in new]))
+
+    scheduler.update_input_sizes = update_input_sizes
+
+
 onstart:
     # Local runs: no job rate limit (--cores limits them). Snakemake's limiter (default 100 jobs/1s) starts a 1 s
     # re-evaluation timer at every scheduling round and every finished job starts one more such chain, so the
@@ -547,6 +574,7 @@ onstart:
             # One steady 1 s wake-up instead (the limiter's timers also woke the main thread, which is where
             # Python runs the Ctrl-C handler: without any, a SIGINT could wait for the next finished job).
             scheduler_heartbeat(_scheduler)
+        keep_input_sizes(_scheduler)
         # Local jobs start as forks of one warm Python (snakebook.jobserver): ~0.4 CPU-s less per job. Not with
         # --sdm conda (the jobs' Python is another one); SNAKEBOOK_JOB_SERVER=off runs every job cold.
         if _JOB_PYTHON == sys.executable:

@@ -16,6 +16,10 @@ def main() -> None:
         status = run_on_server(SCRIPTS, sys.argv[1:])
         if status is not None:
             sys.exit(status)
+    if sys.flags.no_site:  # (`python -S`, as the rules run it: site-packages only when the job runs here)
+        import site
+
+        site.main()
     from snakebook.job import run_rule_script
 
     run_rule_script(SCRIPTS, sys.argv[1:])
