@@ -543,9 +543,10 @@ def keep_input_sizes(scheduler):
 
     Snakemake's scheduler sizes every input of every ready job at each round (its greedy selector breaks
     priority ties by input size): in a library every chapter is ready once its book is extracted, and the
-    rounds (one per finished job) each statted them all again: 6 x 30 chapters, 27 % of the main process's
-    samples in py-spy. An input of a job waiting to run is a finished file that no job writes again before it
-    runs, so its size is kept; sizes only break ties, never decide what may run.
+    rounds (one per finished job) each statted them all again: in a 6 x 30-chapter build, 780 of the main
+    thread's 1,359 py-spy samples (180 after); 10 x 30: main process 69 -> 35 CPU-s. An input of a job waiting
+    to run is a finished file that no job writes again before it runs, so its size is kept; sizes only break
+    ties, never decide what may run.
     """
     sizes = getattr(scheduler, "_input_sizes", None)
     if not isinstance(sizes, dict) or not hasattr(scheduler, "update_input_sizes"):

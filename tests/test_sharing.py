@@ -75,6 +75,13 @@ def test_which_chapters_a_finished_job_helps(tmp_path):
     # At the end of a book (fewer waiting than slots), the waiting ones too.
     assert folders.to_help(exclude="002", slots=4) == ["003", "004", "005"]
     assert folders.unfinished() == ["002", "003", "004", "005"]
+    # The engine's pace so far (for a job that made nothing itself, e.g. a split chapter's join), from the
+    # finished manifests; a running one (.part) and one with no figures do not count.
+    assert folders.engine_rtf() == 0.0
+    (folders.speech / "001.keys.json").write_text(json.dumps({"engine_seconds": 30.0, "engine_audio_seconds": 200.0}))
+    (folders.speech / "003-2of2.keys.json").write_text(json.dumps({"engine_seconds": 10, "engine_audio_seconds": 50}))
+    (folders.speech / "006.keys.json").write_text(json.dumps({"keys": []}))
+    assert folders.engine_rtf() == 40.0 / 250.0
 
 
 def test_a_helper_stops_when_its_own_chapter_can_finish_beside_the_rest():
@@ -90,7 +97,7 @@ def test_a_helper_stops_when_its_own_chapter_can_finish_beside_the_rest():
         assert worth_helping(best + 1, downstream, slots) and not worth_helping(best, downstream, slots)
     assert worth_helping(5, 0.0, 2)  # ending would start nothing (e.g. another part of its chapter still runs)
     assert worth_helping(5, 20, 1)  # one slot: nobody else to finish the rest
-    assert downstream_seconds(0) == 0 and 15 < downstream_seconds(34 * 60) < 25  # ~19 s for a 34-minute chapter
+    assert downstream_seconds(0) == 0 and 18 < downstream_seconds(34 * 60) < 28  # the Carol: 3 s join, 18 s encode
 
 
 SENTENCES = [

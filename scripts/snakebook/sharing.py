@@ -46,10 +46,11 @@ log = logging.getLogger("snakebook")
 RUNNING_SUFFIX = ".keys.json.part"  # written by a chapter or part job when it starts (synth.KeysManifest)
 SLOTS_ENV = "SNAKEBOOK_JOB_SLOTS"
 RESCAN_S = 2.0  # a helper looks again at which chapters need help this often
-# What a chapter costs once its last sentence is made: the join (a chapter job reading the cache) and the
-# encode (AAC with the loudness pass and the limiter check: 24-32 CPU-s per hour of audio, bench_all --only encode).
+# What a chapter costs once its last sentence is made: the encode (AAC with the loudness pass and the limiter
+# check: 38 CPU-s per hour of audio, the Christmas Carol's encode jobs measured by wait4) and, for a split
+# chapter, the join (a chapter job reading the cache: ~5 CPU-s per hour), plus a job's start.
 DOWNSTREAM_FIXED_S = 1.0
-ENCODE_S_PER_AUDIO_S = 30 / 3600
+ENCODE_S_PER_AUDIO_S = 40 / 3600
 
 
 def job_slots() -> int:
@@ -90,6 +91,24 @@ class BookFolders:
         running = set(self.running())
         waiting = [chapter for chapter in unfinished if chapter not in running]
         return unfinished if len(waiting) < slots else [c for c in unfinished if c in running]
+
+    def engine_rtf(self) -> float:
+        """The engine's real-time factor so far in this book (engine seconds per second of audio made), from the
+        finished chapters' and parts' keys manifests; 0 when none made anything yet."""
+        import json
+
+        spent = audio = 0.0
+        for path in self.speech.glob("*.keys.json"):
+            try:
+                record = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            if isinstance(record.get("engine_seconds"), (int, float)) and isinstance(
+                record.get("engine_audio_seconds"), (int, float)
+            ):
+                spent += record["engine_seconds"]
+                audio += record["engine_audio_seconds"]
+        return spent / audio if audio > 0 else 0.0
 
     def running(self) -> list[str]:
         """Unfinished chapters with a chapter or part job running now (its keys manifest is still ``.part``)."""

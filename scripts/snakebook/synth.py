@@ -219,12 +219,16 @@ def synthesize_chapter(
         report.synth_seconds,
     )
     if share:  # the chapter is written: help the chapters still running (snakebook.sharing)
+        folders = BookFolders.beside(chapter_text_path, speech_txt)
         made_chars = {key: len(u.text) for key, u in zip(keys, utterances, strict=True) if key in made_here}
-        pace = sum(made_here.values()) / sum(made_chars.values()) if made_chars else 0.0
+        if made_chars:  # engine seconds per character: this job's own, else the book's so far (a join job)
+            pace = sum(made_here.values()) / sum(made_chars.values())
+        else:
+            pace = folders.engine_rtf() * report.audio_seconds / max(report.characters, 1)
         log_help(
             book_name,
             help_book(
-                BookFolders.beside(chapter_text_path, speech_txt),
+                folders,
                 shared,
                 cache,
                 settings,
