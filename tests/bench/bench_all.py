@@ -603,23 +603,62 @@ def startup_side(label: str, tree: Path, scratch: Path, repeats: int) -> dict:
     from snakebook.job import JOB_CONFIG_ENV
 
     environment[JOB_CONFIG_ENV] = json.dumps({"qa": None, "cache_dir": config["cache_dir"], "synthesis": {}})
-    log = workdir / "results" / "startup" / "logs" / "synthesize" / "001.log"
+    result = {"commands": commands, **chapter_jobs(workdir, commands, environment, repeats)}
+    server_module = tree / "scripts" / "snakebook" / "jobserver.py"
+    if server_module.exists():  # the same jobs as forks of the job server, as a local run starts them
+        from snakebook.jobserver import SERVER_ENV
+
+        socket_path = str(workdir / "jobs.socket")
+        server = subprocess.Popen(
+            [sys.executable, "-m", "snakebook.jobserver", socket_path, str(tree / "scripts"), str(os.getpid())],
+            env=environment,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while not os.path.exists(socket_path) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            warm = chapter_jobs(workdir, commands, {**environment, SERVER_ENV: socket_path}, repeats)
+            result.update({f"server_{key}": value for key, value in warm.items()})
+        finally:
+            server.terminate()
+            server.wait(10)
+    return result
+
+
+def chapter_jobs(workdir: Path, commands: dict, environment: dict, repeats: int) -> dict:
+    """A chapter's synthesis job (empty cache, then all cached) and encode, each run ``repeats`` times alone.
+
+    CPU: the job's process tree; for a job the job server ran, the job's own figure from its log (its client's
+    tree is only the client).
+    """
+    from snakebook.jobserver import job_usage
+
+    def job_cpu(run: dict, log: Path) -> dict:
+        usage = job_usage(log)
+        if usage:
+            run["cpu_s"] += usage["cpu"]
+        return run
+
+    results = workdir / "results" / "startup"
+    log = results / "logs" / "synthesize" / "001.log"
     synth = commands["synthesize_chapter.001.wav"]
     first, cold, cached = [], [], []
     for _ in range(repeats):
         shutil.rmtree(workdir / "cache")  # every sentence missing: the job loads the engine and synthesises
-        run = run_job(workdir, synth, environment)
+        run = job_cpu(run_job(workdir, synth, environment), log)
         cold.append(run)
         first.append(first_utterance_s(log, run["spawned"]))
         loaded = LOG_LOADED.findall(log.read_text(encoding="utf-8"))
         run["load_s"] = float(loaded[-1]) if loaded else 0.0
-        cached.append(run_job(workdir, synth, environment))  # every sentence cached now
+        cached.append(job_cpu(run_job(workdir, synth, environment), log))  # every sentence cached now
     encode = []
     for _ in range(repeats):
         total = {"wall_s": 0.0, "cpu_s": 0.0, "jobs": 0}
         for rule in ("measure_loudness.001.json", "encode_chapter.001.m4a"):
             if rule in commands:
-                run = run_job(workdir, commands[rule], environment)
+                name = rule.split(".", 1)[1]
+                folder = "encode" if rule.startswith("encode") else "loudness"
+                run = job_cpu(run_job(workdir, commands[rule], environment), results / "logs" / folder / f"{name}.log")
                 total = {
                     "wall_s": total["wall_s"] + run["wall_s"],
                     "cpu_s": total["cpu_s"] + run["cpu_s"],
@@ -638,7 +677,6 @@ def startup_side(label: str, tree: Path, scratch: Path, repeats: int) -> dict:
         "encode_jobs_per_chapter": encode[0]["jobs"],
         "encode_wall_s": best(encode, "wall_s"),
         "encode_cpu_s": best(encode, "cpu_s"),
-        "commands": commands,
     }
 
 
@@ -690,6 +728,25 @@ def bench_startup(scratch: Path, against: str | None, library: str, repeats: int
             side["encode_wall_s"],
             f"CPU {side['encode_cpu_s']:.2f} s; {side['encode_jobs_per_chapter']} job(s)",
         )
+        if "server_first_utterance_s" in side:
+            row(
+                "startup",
+                f"{label}, job server: spawn to first utterance s (Piper)",
+                side["server_first_utterance_s"],
+                f"engine load {side['server_engine_load_s']:.2f} s; best of {repeats}",
+            )
+            row(
+                "startup",
+                f"{label}, job server: all-cached chapter job wall / CPU s",
+                side["server_cached_chapter_wall_s"],
+                f"CPU {side['server_cached_chapter_cpu_s']:.2f} s",
+            )
+            row(
+                "startup",
+                f"{label}, job server: encode per chapter (m4a) wall / CPU s",
+                side["server_encode_wall_s"],
+                f"CPU {side['server_encode_cpu_s']:.2f} s",
+            )
         if side["library"]:
             lib = side["library"]
             row(
@@ -714,6 +771,8 @@ def bench_startup(scratch: Path, against: str | None, library: str, repeats: int
             ("encode per chapter CPU", "encode_cpu_s"),
         ):
             row("startup", f"after / before: {measure}", after[key] / before[key])
+            if f"server_{key}" in after:
+                row("startup", f"after with the job server / before: {measure}", after[f"server_{key}"] / before[key])
         if before["library"] and after["library"]:
             row(
                 "startup",
