@@ -138,15 +138,20 @@ def _esds_fields(stsd: bytes) -> tuple[int, bytes]:
     return bitrates, stsd[:bitrates] + b"\0" * 8 + stsd[bitrates + 8 :]
 
 
+def _top(f: BinaryIO) -> dict[bytes, list[tuple[bytes, int, int, int]]]:
+    """The file's top-level boxes by kind."""
+    top: dict[bytes, list[tuple[bytes, int, int, int]]] = {}
+    for box in _boxes(f, 0, f.seek(0, os.SEEK_END)):
+        top.setdefault(box[0], []).append(box)
+    return top
+
+
 def movie_duration(path: str | Path) -> float:
     """An MP4's duration as ffmpeg (and ffprobe's ``format.duration``) reads it: the movie header's duration over
     its timescale. Read from the ``moov`` alone, without starting a process (one ffprobe costs ~0.1 CPU-s)."""
     path = Path(path)
     with open(path, "rb") as f:
-        end = f.seek(0, os.SEEK_END)
-        top = {}
-        for box in _boxes(f, 0, end):
-            top.setdefault(box[0], []).append(box)
+        top = _top(f)
         mvhd = _payload(f, _one(_children(f, _one(top, b"moov", path.name)), b"mvhd", "moov"))
     timescale, duration = struct.unpack(">II", mvhd[12:20]) if mvhd[0] == 0 else struct.unpack(">IQ", mvhd[20:32])
     if not timescale:
@@ -157,10 +162,7 @@ def movie_duration(path: str | Path) -> float:
 def scan_chapter(path: str | Path) -> Chapter:
     path = Path(path)
     with open(path, "rb") as f:
-        end = f.seek(0, os.SEEK_END)
-        top = {}
-        for box in _boxes(f, 0, end):
-            top.setdefault(box[0], []).append(box)
+        top = _top(f)
         moov = _children(f, _one(top, b"moov", path.name))
         if b"mvex" in moov:
             raise NotJoinable("a fragmented MP4")
