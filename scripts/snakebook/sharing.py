@@ -20,7 +20,9 @@ pays its start-up and model load. Instead the jobs share work through the senten
 - it stops helping when what is left is no more than its own chapter's encode can run beside
   (:func:`worth_helping`): a helper holds back its chapter's encode (Snakemake starts it when the job ends),
   so helping to the last sentence ended a book of few long chapters with that encode alone on one core
-  (the Christmas Carol: 19 s of AAC after the last sentence, on one of two cores).
+  (the Christmas Carol: 19 s of AAC after the last sentence, on one of two cores). It stops only when every
+  chapter with work left has its own job running: a chapter still waiting for a slot would otherwise be
+  left to a job that starts late and loads its model for the last few sentences.
 
 The number of job slots (``--cores`` divided by the synthesis threads) is told to the jobs by the
 Snakemake process in the environment variable ``SNAKEBOOK_JOB_SLOTS`` (rules/common.smk); without it a
@@ -193,7 +195,8 @@ def help_book(
     slots = slots or job_slots()
     spent, spoken = 0.0, 0  # engine seconds and characters of the sentences made here (the pace)
     while True:
-        best, best_left, left_chars = None, 0, 0
+        best, best_left, left_chars, waiting_left = None, 0, 0, False
+        running = set(folders.running())
         for chapter in folders.to_help(exclude, slots):
             if chapter not in plans:
                 plans[chapter] = _plan(folders, chapter, settings, identity, book_name, plan_chapter, read_book_json)
@@ -208,12 +211,16 @@ def help_book(
             plan.todo = [(key, text) for key, text in plan.todo if key not in tried and not cache.has(key)]
             unclaimed = [len(text) for key, text in plan.todo if not cache.claimed(key)]
             left_chars += sum(unclaimed)
+            waiting_left = waiting_left or bool(unclaimed and chapter not in running)
             if len(unclaimed) > best_left:
                 best, best_left = chapter, len(unclaimed)
         if best is None:
             return made
         rate_now = spent / spoken if spoken >= 200 else pace  # (a few sentences of its own first)
-        if downstream is not None and rate_now and not worth_helping(left_chars * rate_now, downstream(), slots):
+        # Only when every chapter with work left has its own job at it: a waiting chapter's job would start
+        # late and load its model for the last few sentences (the sample book's end, measured).
+        stop = downstream is not None and rate_now and not waiting_left
+        if stop and not worth_helping(left_chars * rate_now, downstream(), slots):
             log.info(
                 "%s: stopped helping: ~%.0f s of engine work left, less than this chapter's join and encode "
                 "(~%.0f s) can run beside",
