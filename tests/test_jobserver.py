@@ -14,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import psutil
 import pytest
 from helpers import ROOT, snakemake, wait_for, write_book
 
@@ -183,8 +184,12 @@ def test_a_snakemake_run_uses_the_server_and_leaves_nothing_behind(tmp_path):
     logs = list((workdir / "results").glob("*/logs/synthesize/*.log"))
     assert len(logs) == 2 and all("job server: child" in log.read_text() for log in logs)
     assert not list(temp.iterdir())  # the socket's folder is removed
-    servers = subprocess.run(["pgrep", "-f", f"snakebook.jobserver {temp}"], capture_output=True, text=True)
-    assert not servers.stdout.split()  # and the server has ended
+    servers = [
+        process
+        for process in psutil.process_iter(["cmdline"])
+        if f"snakebook.jobserver {temp}" in " ".join(process.info["cmdline"] or [])
+    ]
+    assert not servers  # and the server has ended
     # SNAKEBOOK_JOB_SERVER=off: every job cold, the same outputs
     for path in (workdir / "results").glob("*/audio/*.wav"):
         path.unlink()

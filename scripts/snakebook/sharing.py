@@ -20,9 +20,10 @@ pays its start-up and model load. Instead the jobs share work through the senten
 - it stops helping when what is left is no more than its own chapter's encode can run beside
   (:func:`worth_helping`): a helper holds back its chapter's encode (Snakemake starts it when the job ends),
   so helping to the last sentence ended a book of few long chapters with that encode alone on one core
-  (the Christmas Carol: 19 s of AAC after the last sentence, on one of two cores). It stops only when every
-  chapter with work left has its own job running: a chapter still waiting for a slot would otherwise be
-  left to a job that starts late and loads its model for the last few sentences.
+  (the Christmas Carol: 19 s of AAC after the last sentence, on one of two cores). Work left in a chapter
+  still waiting for a slot goes to that chapter's own job, which starts late and loads its model first, so
+  then it stops only when its downstream is several such starts long (a 34-minute chapter's 23 s encode,
+  not a 3-minute chapter's 3 s).
 
 The number of job slots (``--cores`` divided by the synthesis threads) is told to the jobs by the
 Snakemake process in the environment variable ``SNAKEBOOK_JOB_SLOTS`` (rules/common.smk); without it a
@@ -52,6 +53,7 @@ RESCAN_S = 2.0  # a helper looks again at which chapters need help this often
 # check: 38 CPU-s per hour of audio, the Christmas Carol's encode jobs measured by wait4) and, for a split
 # chapter, the join (a chapter job reading the cache: ~5 CPU-s per hour), plus a job's start.
 DOWNSTREAM_FIXED_S = 1.0
+WAITING_JOB_START_S = 0.5  # a synthesis job's start before its model load (the job server's fork, planning)
 ENCODE_S_PER_AUDIO_S = 40 / 3600
 
 
@@ -217,9 +219,13 @@ def help_book(
         if best is None:
             return made
         rate_now = spent / spoken if spoken >= 200 else pace  # (a few sentences of its own first)
-        # Only when every chapter with work left has its own job at it: a waiting chapter's job would start
-        # late and load its model for the last few sentences (the sample book's end, measured).
-        stop = downstream is not None and rate_now and not waiting_left
+        # Work left in a chapter still waiting for a slot is left to its own job, which starts only when a slot
+        # frees and loads its model first, so that work is not done beside the downstream but after it: ending
+        # early pays only for a downstream several such starts long (a 34-minute chapter's 23 s encode, not a
+        # 3-minute chapter's 3 s: the Christmas Carol's and the sample book's ends, measured).
+        stop = downstream is not None and rate_now
+        if stop and waiting_left:
+            stop = downstream() > 4 * (shared.load_seconds + WAITING_JOB_START_S)
         if stop and not worth_helping(left_chars * rate_now, downstream(), slots):
             log.info(
                 "%s: stopped helping: ~%.0f s of engine work left, less than this chapter's join and encode "
