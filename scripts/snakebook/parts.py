@@ -117,8 +117,7 @@ def synthesize_part(
     progress = SynthesisProgress(f"{book_name} {Path(keys_json).name.split('.')[0]}", len(chosen), to_make)
     part_qa = ChapterQa(settings.get("qa"), rate, book_name, Path(keys_json).name.split(".")[0])
     shared = SharedEngine(engine, threads=threads, device=settings.get("device"))
-    made: set[str] = set()  # keys made here, and their engine seconds in all
-    engine_seconds_total = 0.0
+    made: set[str] = set()  # keys made here (their engine seconds: progress.engine_seconds)
     for key, utterance in zip(keys, chosen, strict=True):
         # the chapter job reads (and verifies) every entry: a damaged one is made there, and so is one
         # that another job claimed (it waits for that job, or takes the claim over if the job is gone)
@@ -138,7 +137,6 @@ def synthesize_part(
             engine_seconds = time.perf_counter() - spoken
             cache.put(key, audio, rate)
             made.add(key)
-            engine_seconds_total += engine_seconds
         finally:
             cache.release(key)
         report.synthesized += 1
@@ -177,7 +175,7 @@ def synthesize_part(
                 return 0.0
             return downstream_seconds(report.audio_seconds / made_chars * chapter_chars)
 
-        pace = engine_seconds_total / made_chars if made_chars else 0.0
+        pace = progress.engine_seconds / made_chars if made_chars else 0.0
         log_help(
             book_name,
             help_book(folders, shared, cache, settings, book_name=book_name, downstream=downstream, pace=pace),

@@ -223,16 +223,16 @@ def help_book(
         # frees and loads its model first, so that work is not done beside the downstream but after it: ending
         # early pays only for a downstream several such starts long (a 34-minute chapter's 23 s encode, not a
         # 3-minute chapter's 3 s: the Christmas Carol's and the sample book's ends, measured).
-        stop = downstream is not None and rate_now
-        if stop and waiting_left:
-            stop = downstream() > 4 * (shared.load_seconds + WAITING_JOB_START_S)
-        if stop and not worth_helping(left_chars * rate_now, downstream(), slots):
+        needed = downstream() if downstream is not None and rate_now else 0.0
+        if waiting_left and needed <= 4 * (shared.load_seconds + WAITING_JOB_START_S):
+            needed = 0.0
+        if needed and not worth_helping(left_chars * rate_now, needed, slots):
             log.info(
                 "%s: stopped helping: ~%.0f s of engine work left, less than this chapter's join and encode "
                 "(~%.0f s) can run beside",
                 book_name,
                 left_chars * rate_now,
-                downstream(),
+                needed,
             )
             return made
         plan = plans[best]
