@@ -64,7 +64,7 @@ coqui: system-deps $(VENV)/.coqui-installed
 $(VENV)/.slurm-installed: $(VENV)/.installed envs/slurm.txt
 	$(PIP) install --quiet -r envs/slurm.txt
 	$(PY) -c "import snakemake_executor_plugin_slurm, snakemake_executor_plugin_cluster_generic"
-	# Local runs skip the plugin's import-time `scontrol show config` (~9 s without a controller): snakebook/slurm_probe.py
+	# Local runs skip the plugin's import-time `scontrol show config` (~9 s without a controller) and pandas: snakebook/slurm_probe.py
 	cp envs/snakebook-slurm-probe.pth "$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/"
 	touch $@
 

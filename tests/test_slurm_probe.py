@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from snakebook.slurm_probe import MODULE, is_local_run
+from snakebook.slurm_probe import MODULE, REPORT_MODULE, is_local_run
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -57,4 +57,34 @@ def test_the_plugin_imports_with_the_instant_probe_and_keeps_working():
         env={"PATH": "/usr/bin:/bin"},
         timeout=120,
     )  # the package is installed
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_local_run_imports_pandas_only_when_an_efficiency_report_is_made():
+    """The plugin's efficiency_report module (pandas: ~0.5 s a start) is a stand-in until it is used."""
+    pytest.importorskip("snakemake_executor_plugin_slurm")
+    code = (
+        "import sys; sys.argv = ['/x/snakemake', '--cores', '1']\n"
+        "from snakebook.slurm_probe import skip_for_local_run\n"
+        "assert skip_for_local_run()\n"
+        "import snakemake_executor_plugin_slurm as plugin\n"
+        "assert 'pandas' not in sys.modules, 'pandas imported at start'\n"
+        "try:\n"
+        "    plugin.create_efficiency_report()\n"  # the real function: it needs its arguments
+        "except TypeError as error:\n"
+        "    assert 'argument' in str(error), error\n"
+        "else:\n"
+        "    raise AssertionError('the stand-in did not call the real function')\n"
+        f"real = sys.modules['{REPORT_MODULE}']\n"
+        "assert 'pandas' in sys.modules and real.pd is sys.modules['pandas']\n"
+        "assert real.create_efficiency_report.__module__ == real.__name__\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin"},
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
