@@ -8,7 +8,7 @@ import pytest
 
 from snakebook.audio.wav import WavWriter
 from snakebook.cache import AudioCache
-from snakebook.fileio import atomic_path, atomic_write, is_temporary, write_json, write_text
+from snakebook.fileio import atomic_path, atomic_write, is_temporary, load_yaml, write_json, write_text
 
 
 def test_a_failed_block_leaves_neither_the_file_nor_a_temporary(tmp_path):
@@ -59,3 +59,15 @@ def test_written_files_get_the_usual_mode_not_mkstemps_0600(tmp_path):
     finally:
         os.umask(old)
     assert (tmp_path / "out.txt").stat().st_mode & 0o777 == 0o644
+
+
+def test_load_yaml_reads_as_safe_load_does_and_refuses_python_objects():
+    import yaml
+
+    text = "a: 1\nb: [x, 2.5, null, true]\nc: {d: 'é'}\nwhen: 2026-11-29\n"
+    assert load_yaml(text) == yaml.safe_load(text)
+    assert load_yaml(text.encode()) == yaml.safe_load(text)
+    with pytest.raises(yaml.YAMLError):
+        load_yaml("!!python/object/apply:os.system ['true']")
+    with pytest.raises(yaml.YAMLError):
+        load_yaml("a: [unclosed")

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import SnakebookError
+from .fileio import load_yaml
 
 # Executor name -> the package that provides it (the base install has none of these).
 EXECUTOR_PACKAGES = {
@@ -482,10 +483,8 @@ def profile_file(profile: str | Path) -> Path:
 
 
 def profile_settings(profile: str | Path) -> dict:
-    import yaml
-
     with open(profile_file(profile), encoding="utf-8") as handle:
-        return yaml.safe_load(handle) or {}
+        return load_yaml(handle) or {}
 
 
 def profile_executor(profile: str | Path) -> str | None:

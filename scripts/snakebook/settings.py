@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import SnakebookError
+from .fileio import load_yaml
 
 log = logging.getLogger("snakebook")
 
@@ -370,10 +371,8 @@ def make_book(path: str, name: str, entry: dict, config: dict) -> BookSettings:
 # --------------------------------------------------------------------------- schema-driven checks
 @lru_cache(maxsize=1)
 def load_schema(path: str | None = None) -> dict:
-    import yaml
-
     with open(path or SCHEMA_PATH, encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        return load_yaml(handle)
 
 
 def resolve(node: dict, schema: dict) -> dict:
@@ -428,7 +427,7 @@ def coerce(value: Any, node: dict, schema: dict) -> Any:
         import yaml
 
         try:
-            parsed = yaml.safe_load(value) if value.strip() else None
+            parsed = load_yaml(value) if value.strip() else None
         except yaml.YAMLError:
             return value
         if any(_is_type(parsed, kind) for kind in kinds):
@@ -444,7 +443,7 @@ def coerce(value: Any, node: dict, schema: dict) -> Any:
         import yaml
 
         try:
-            parsed = yaml.safe_load(value)
+            parsed = load_yaml(value)
         except yaml.YAMLError:
             parsed = value
         if isinstance(parsed, (int, float)) and any(_is_type(parsed, kind) for kind in kinds if kind != "string"):

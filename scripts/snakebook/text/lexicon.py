@@ -32,6 +32,7 @@ from xml.etree import ElementTree
 
 from ..chaptertext import HINT_CLOSE, HINT_OPEN
 from ..errors import SnakebookError
+from ..fileio import load_yaml
 
 PLS_NS = "{http://www.w3.org/2005/01/pronunciation-lexicon}"
 
@@ -95,9 +96,7 @@ def _load_file(path: Path) -> dict:
                 word, say = line.split("\t", 1)
                 out[word.strip()] = say.strip()
         return out
-    import yaml
-
-    data = yaml.safe_load(raw) or {}
+    data = load_yaml(raw) or {}
     if not isinstance(data, dict):
         raise SnakebookError(f"the lexicon file '{path}' must hold a mapping of word: spelling.")
     return data
