@@ -35,7 +35,7 @@ from snakebook.finished import (
     write_stamp,
 )
 from snakebook.job import JOB_CONFIG_ENV, job_config
-from snakebook.jobserver import start_server
+from snakebook.jobserver import mend_benchmarks, start_server
 from snakebook.library import book_table
 from snakebook.parts import parse_part, part_names
 from snakebook.report import book_title, chapter_labels, report_page_targets

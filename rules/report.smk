@@ -114,15 +114,18 @@ rule report_book:
         )
 
 
-# End of a run (also with keep-going failures): results/{book}/summary.json, results/summary.tsv and,
-# when jobs failed, one table of the failed books (rule, reason, log).
+# End of a run (also with keep-going failures): the job server's jobs' own CPU and memory in their benchmark
+# files (snakebook.jobserver), results/{book}/summary.json, results/summary.tsv and, when jobs failed, one table
+# of the failed books (rule, reason, log).
 onsuccess:
     if workflow.is_main_process:
+        mend_benchmarks()
         stamp_finished_books()
         finish_run(BOOKS, log, keep_going=workflow.execution_settings.keep_going)
 
 
 onerror:
     if workflow.is_main_process:
+        mend_benchmarks()
         stamp_finished_books()
         finish_run(BOOKS, log, keep_going=workflow.execution_settings.keep_going)

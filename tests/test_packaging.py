@@ -170,6 +170,17 @@ def test_a_missing_text_library_is_a_clear_error_not_a_silent_fallback():
     assert "ERROR moby" in out and "num2words" in out and "make setup" in out, out
 
 
+def test_each_benchmark_file_sits_beside_its_log():
+    """snakebook.jobserver.benchmark_of finds a job's benchmark file from its log (to mend it at the run's end)."""
+    from snakebook.jobserver import benchmark_of
+
+    text = "\n".join(path.read_text() for path in (ROOT / "rules").glob("*.smk"))
+    pairs = re.findall(r'^    log:\n        "([^"]+)",?\n    benchmark:\n        "([^"]+)"', text, re.MULTILINE)
+    assert len(pairs) == text.count("    benchmark:\n") >= 5, pairs
+    for log, benchmark in pairs:
+        assert benchmark_of(log) == benchmark, (log, benchmark)
+
+
 @pytest.mark.parametrize("rule", ["synthesize_chapter", "encode_chapter", "assemble_audiobook"])
 def test_heavy_rules_record_a_benchmark(rule):
     text = "\n".join(path.read_text() for path in (ROOT / "rules").glob("*.smk"))

@@ -25,11 +25,16 @@ What stays as it was:
   conda``, a job run by hand), a server of another Python or another ``scripts/`` folder, a refused or broken
   connection before the job started.
 
-The one difference: Snakemake's ``benchmark:`` files follow the job's process tree, which is now the
-client: their wall times stay exact, their CPU and memory columns are the client's. The server measures the
-child itself (``wait4``: CPU seconds and peak RSS) and the client writes that as the last line of the job's
-log (:data:`USAGE_LINE`), where the benchmarks read it (``tests/bench/bench_all.py``). To have whole figures
-in the benchmark files, run ``SNAKEBOOK_JOB_SERVER=off snakemake ...``: every job then starts cold.
+Benchmark files: Snakemake's ``benchmark:`` sampling follows the job's process tree, which is now the
+client, so the wall time it writes is exact but its memory and CPU columns would be the client's (10 MB for
+a Piper job of 480: a trap for whoever sizes ``mem_mb`` from them). The server measures the child itself
+(``wait4``: CPU seconds and peak RSS, children included), the client writes that as the last line of the
+job's log (:data:`USAGE_LINE`), and the server lists every job it ran (:data:`USAGE_RECORDS`). At the end of
+the run (``onsuccess``/``onerror``) :func:`mend_benchmarks` puts the job's own figures into its benchmark
+file: ``max_rss`` and ``cpu_time`` from ``wait4``, ``mean_load`` from them, and ``NA`` where ``wait4`` has
+nothing (``max_vms``, ``max_uss``, ``max_pss``, ``io_in``, ``io_out``). A run stopped by Ctrl-C calls neither
+hook: its benchmark files keep the client's figures, and the logs have the job's. ``SNAKEBOOK_JOB_SERVER=off
+snakemake ...`` runs every job cold, with Snakemake's own sampling of the whole job.
 """
 
 from __future__ import annotations
@@ -63,6 +68,9 @@ WARM_MODULES = (
     "snakebook.summary",
     "snakebook.extract",
 )
+USAGE_RECORDS = "jobs.tsv"  # in the server's folder: each job's log (absolute path), CPU-s and peak RSS MB
+# wait4 has no figure for these benchmark columns: after the mend they read NA rather than the client's
+CLIENT_ONLY_COLUMNS = ("max_vms", "max_uss", "max_pss", "io_in", "io_out")
 _HEADER_BYTES = 4  # the request's length, big-endian, then the request (marshal: both sides are one Python)
 _FORWARDED = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2")
 STOP_GRACE_S = 10.0  # a child whose client went away gets SIGTERM, then SIGKILL after this long
@@ -181,6 +189,7 @@ def serve(path: str, scripts: str, parent: int | None = None) -> None:
     if _threads() > 1:
         return  # a warm module started a thread: forking could copy a held lock, so every job runs cold
     identity = _identity(scripts)
+    records = os.path.join(os.path.dirname(path), USAGE_RECORDS)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
     listener.listen(64)
@@ -202,7 +211,7 @@ def serve(path: str, scripts: str, parent: int | None = None) -> None:
                 elif key.data[0] == "client":
                     _from_client(key.data[1], selector, jobs)
                 else:
-                    _finished(key.data[1], selector, jobs)
+                    _finished(key.data[1], selector, jobs, records)
             now = time.monotonic()
             for pid, job in list(jobs.items()):
                 if job["stopping"] and now - job["stopping"] > STOP_GRACE_S:
@@ -299,6 +308,8 @@ def _start(client, identity, selector, jobs) -> int | None:
         pass  # a client gone already: its child is stopped when the connection reads as closed
     pidfd = os.pidfd_open(pid)
     log = _log_of(request["argv"])
+    if log:
+        log = os.path.join(request["cwd"], log)
     jobs[pid] = {"client": client, "pidfd": pidfd, "log": log, "stopping": 0.0, "gone": False}
     selector.register(client, selectors.EVENT_READ, ("client", pid))
     selector.register(pidfd, selectors.EVENT_READ, ("child", pid))
@@ -335,7 +346,7 @@ def _from_client(pid: int, selector, jobs: dict) -> None:
             _kill(pid, int(line[1:]))
 
 
-def _finished(pid: int, selector, jobs: dict) -> None:
+def _finished(pid: int, selector, jobs: dict, records: str | None = None) -> None:
     job = jobs.pop(pid)
     _, status, usage = os.wait4(pid, 0)
     selector.unregister(job["pidfd"])
@@ -355,6 +366,12 @@ def _finished(pid: int, selector, jobs: dict) -> None:
     except OSError:
         pass
     job["client"].close()
+    if records and job["log"] and "\t" not in job["log"] and "\n" not in job["log"]:
+        try:
+            with open(records, "a", encoding="utf-8") as out:
+                out.write(f"{job['log']}\t{reply['cpu']:.3f}\t{reply['rss_mb']:.2f}\n")
+        except OSError:
+            pass
 
 
 def _child(request: dict, fds: list[int]) -> None:
@@ -419,6 +436,61 @@ def _die_with_parent() -> None:
 
 
 # --- started and stopped by the Snakemake main process -----------------------------------------------------------
+
+
+def benchmark_of(log: str | os.PathLike) -> str:
+    """A job's benchmark file from its log: the rules keep them side by side
+    (``results/{book}/logs/X.log`` <-> ``results/{book}/benchmarks/X.tsv``; ``test_packaging`` holds them to it)."""
+    head, sep, tail = str(log).rpartition("/logs/")
+    if not sep or not tail.endswith(".log"):
+        raise ValueError(f"not a job log under results/{{book}}/logs/: {log}")
+    return f"{head}/benchmarks/{tail.removesuffix('.log')}.tsv"
+
+
+def mend_benchmarks() -> int:
+    """Put each job's own CPU and peak RSS into the benchmark file of every job this run's server ran (see the
+    module doc); the number of files mended. Called at the end of a local run, in Snakemake's main process."""
+    path = os.environ.get(SERVER_ENV)
+    if not path or path == "off":
+        return 0
+    try:
+        with open(os.path.join(os.path.dirname(path), USAGE_RECORDS), encoding="utf-8") as handle:
+            lines = handle.read().splitlines()
+    except OSError:
+        return 0
+    mended = 0
+    for line in lines:
+        try:
+            log, cpu, rss = line.split("\t")
+            mended += _mend_benchmark(benchmark_of(log), float(cpu), float(rss))
+        except (ValueError, OSError):
+            continue  # a job without a benchmark file, or one Snakemake did not write (a failed job)
+    return mended
+
+
+def _mend_benchmark(path: str, cpu: float, rss_mb: float) -> bool:
+    from .fileio import write_text
+
+    with open(path, encoding="utf-8") as handle:
+        lines = handle.read().splitlines()
+    if len(lines) != 2:  # (benchmark repeats: several rows, one usage)
+        return False
+    names, values = lines[0].split("\t"), lines[1].split("\t")
+    if len(names) != len(values) or "max_rss" not in names or "cpu_time" not in names:
+        return False
+    row = dict(zip(names, values, strict=True))
+    row["max_rss"], row["cpu_time"] = f"{rss_mb:.2f}", f"{cpu:.2f}"
+    try:
+        seconds = float(row.get("s", "0"))
+    except ValueError:
+        seconds = 0.0
+    if "mean_load" in row:
+        row["mean_load"] = f"{100 * cpu / seconds:.2f}" if seconds > 0 else "NA"
+    for name in CLIENT_ONLY_COLUMNS:
+        if name in row:
+            row[name] = "NA"
+    write_text(path, lines[0] + "\n" + "\t".join(row[name] for name in names) + "\n")
+    return True
 
 
 def start_server(scripts: str | os.PathLike) -> str | None:

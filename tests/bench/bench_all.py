@@ -129,24 +129,19 @@ def rule_of(path: Path) -> str:
 def rule_benchmarks(workdir: Path) -> dict:
     """{rule: jobs, wall s, CPU s, peak RSS MB} from the jobs' Snakemake ``benchmark:`` files.
 
-    A job the job server ran (snakebook.jobserver) has its own CPU and peak RSS at the end of its log; the
-    benchmark file's are its client's then, so the log's are taken.
+    A job the job server ran has its own CPU and peak RSS there too (``wait4``; snakebook.jobserver mends the
+    files at the end of the run).
     """
-    from snakebook.jobserver import job_usage
-
     rules: dict[str, dict] = {}
     for path in workdir.glob("results/*/benchmarks/**/*.tsv"):
         with open(path, newline="") as handle:
             records = list(csv.DictReader(handle, delimiter="\t"))
-        log = Path(str(path.with_suffix(".log")).replace("/benchmarks/", "/logs/", 1))
-        usage = job_usage(log)
         for record in records:
             entry = rules.setdefault(rule_of(path), {"jobs": 0, "wall_s": 0.0, "cpu_s": 0.0, "max_rss_mb": 0.0})
             entry["jobs"] += 1
             entry["wall_s"] += float(record.get("s") or 0)
-            if usage:
-                record = {**record, "cpu_time": usage["cpu"], "max_rss": usage["rss_mb"]}
-            entry["cpu_s"] += float(record.get("cpu_time") or 0)
+            cpu = record.get("cpu_time")
+            entry["cpu_s"] += float(cpu) if cpu not in (None, "", "-", "NA") else 0.0
             rss = record.get("max_rss")
             if rss not in (None, "", "-", "NA"):
                 entry["max_rss_mb"] = max(entry["max_rss_mb"], float(rss))
