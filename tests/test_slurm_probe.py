@@ -38,19 +38,19 @@ def test_the_probe_can_be_kept(monkeypatch):
     assert not is_local_run(["/venv/bin/snakemake", "--cores", "2"])
 
 
-def test_the_plugin_imports_with_the_instant_probe_and_keeps_working():
-    """In a fresh interpreter posing as a local `snakemake`: the plugin imports and sees no MinJobAge."""
+# A fresh interpreter posing as a local `snakemake` run: the start-up hook, then the plugin's import.
+LOCAL_START = (
+    "import sys; sys.argv = ['/x/snakemake', '--cores', '1']\n"
+    "from snakebook.slurm_probe import skip_for_local_run\n"
+    "assert skip_for_local_run()\n"
+    "import snakemake_executor_plugin_slurm as plugin\n"
+)
+
+
+def run_as_local_start(checks: str) -> None:
     pytest.importorskip("snakemake_executor_plugin_slurm")
-    code = (
-        "import sys; sys.argv = ['/x/snakemake', '--cores', '1']\n"
-        "from snakebook.slurm_probe import skip_for_local_run\n"
-        "assert skip_for_local_run()\n"
-        "import snakemake_executor_plugin_slurm as plugin\n"
-        f"assert sys.modules['{MODULE}'].get_min_job_age() is None\n"
-        "assert plugin.ExecutorSettings is not None\n"
-    )
     result = subprocess.run(
-        [sys.executable, "-c", code],
+        [sys.executable, "-c", LOCAL_START + checks],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -60,14 +60,16 @@ def test_the_plugin_imports_with_the_instant_probe_and_keeps_working():
     assert result.returncode == 0, result.stderr
 
 
+def test_the_plugin_imports_with_the_instant_probe_and_keeps_working():
+    """The plugin imports and sees no MinJobAge."""
+    run_as_local_start(
+        f"assert sys.modules['{MODULE}'].get_min_job_age() is None\nassert plugin.ExecutorSettings is not None\n"
+    )
+
+
 def test_a_local_run_imports_pandas_only_when_an_efficiency_report_is_made():
     """The plugin's efficiency_report module (pandas: ~0.5 s a start) is a stand-in until it is used."""
-    pytest.importorskip("snakemake_executor_plugin_slurm")
-    code = (
-        "import sys; sys.argv = ['/x/snakemake', '--cores', '1']\n"
-        "from snakebook.slurm_probe import skip_for_local_run\n"
-        "assert skip_for_local_run()\n"
-        "import snakemake_executor_plugin_slurm as plugin\n"
+    run_as_local_start(
         "assert 'pandas' not in sys.modules, 'pandas imported at start'\n"
         "try:\n"
         "    plugin.create_efficiency_report()\n"  # the real function: it needs its arguments
@@ -79,12 +81,3 @@ def test_a_local_run_imports_pandas_only_when_an_efficiency_report_is_made():
         "assert 'pandas' in sys.modules and real.pd is sys.modules['pandas']\n"
         "assert real.create_efficiency_report.__module__ == real.__name__\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={"PATH": "/usr/bin:/bin"},
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
