@@ -18,7 +18,7 @@ import psutil
 import pytest
 from helpers import ROOT, snakemake, wait_for, write_book
 
-from snakebook.jobserver import SERVER_ENV, USAGE_LINE, benchmark_of, job_usage
+from snakebook.jobserver import SERVER_ENV, SOCKET_FOLDER_PREFIX, USAGE_LINE, benchmark_of, job_usage
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "pidfd_open"), reason="the job server needs Linux pidfds")
 
@@ -168,6 +168,24 @@ def test_stopping_the_client_stops_its_job(server, scripts, tmp_path, how):
     if how != "SIGKILL":
         assert client.returncode == -getattr(signal, how) or (how == "SIGINT" and client.returncode in (1, 130))
     wait_for(lambda: not _alive(child), 30, "the job to end")
+
+
+def test_a_server_whose_snakemake_is_killed_removes_its_folder(tmp_path, scripts):
+    """SIGKILL to Snakemake runs no exit handler: the server notices its parent gone and removes its own files."""
+    folder = tmp_path / f"{SOCKET_FOLDER_PREFIX}test"
+    folder.mkdir(mode=0o700)
+    path = folder / "socket"
+    starter = (
+        "import os, subprocess, sys, time\n"
+        f"subprocess.Popen([sys.executable, '-m', 'snakebook.jobserver', {str(path)!r}, {str(scripts.resolve())!r},"
+        " str(os.getpid())])\n"
+        "time.sleep(120)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", starter], env=_env())
+    wait_for(lambda: path.exists(), 30, "the job server's socket")
+    parent.kill()
+    parent.wait(10)
+    wait_for(lambda: not folder.exists(), 30, "the server to remove its socket folder")
 
 
 def test_a_snakemake_run_uses_the_server_and_leaves_nothing_behind(tmp_path):

@@ -20,7 +20,8 @@ What stays as it was:
 - Each job is a fresh fork of the same clean state: nothing one job did is seen by the next.
 - Exit codes, the job's log and its messages on screen; a signal to the client (Snakemake cancelling a job,
   Ctrl-C) is passed on to the child, and a client that dies (SIGKILL) has its child stopped. A child whose
-  server dies is stopped too (``PR_SET_PDEATHSIG``), and a server whose Snakemake dies exits.
+  server dies is stopped too (``PR_SET_PDEATHSIG``), and a server whose Snakemake dies (even of SIGKILL) exits
+  and removes its socket folder.
 - Anything unusual falls back to a cold start, with the same result: no server (cluster jobs, ``--sdm
   conda``, a job run by hand), a server of another Python or another ``scripts/`` folder, a refused or broken
   connection before the job started.
@@ -68,6 +69,7 @@ WARM_MODULES = (
     "snakebook.summary",
     "snakebook.extract",
 )
+SOCKET_FOLDER_PREFIX = "snakebook-jobs-"  # the private temporary folder of a server's socket
 USAGE_RECORDS = "jobs.tsv"  # in the server's folder: each job's log (absolute path), CPU-s and peak RSS MB
 # wait4 has no figure for these benchmark columns: after the mend they read NA rather than the client's
 CLIENT_ONLY_COLUMNS = ("max_vms", "max_uss", "max_pss", "io_in", "io_out")
@@ -222,6 +224,23 @@ def serve(path: str, scripts: str, parent: int | None = None) -> None:
         for pid in jobs:
             _kill(pid, signal.SIGTERM)
         listener.close()
+        _remove_own_files(path, records)
+
+
+def _remove_own_files(path: str, records: str) -> None:
+    """The socket, the job list and the private folder :func:`start_server` made for them: removed by the server
+    itself too, so that a Snakemake killed with SIGKILL (no exit handlers) leaves nothing in the temporary folder."""
+    for name in (path, records):
+        try:
+            os.unlink(name)
+        except OSError:
+            pass
+    folder = os.path.dirname(path)
+    if os.path.basename(folder).startswith(SOCKET_FOLDER_PREFIX):
+        try:
+            os.rmdir(folder)
+        except OSError:
+            pass
 
 
 def _rehearse() -> None:
@@ -505,7 +524,7 @@ def start_server(scripts: str | os.PathLike) -> str | None:
 
     if os.environ.get(SERVER_ENV) == "off" or not hasattr(os, "pidfd_open") or not hasattr(_socket, "AF_UNIX"):
         return None
-    folder = tempfile.mkdtemp(prefix="snakebook-jobs-")  # mode 0700: only this user reaches the socket
+    folder = tempfile.mkdtemp(prefix=SOCKET_FOLDER_PREFIX)  # mode 0700: only this user reaches the socket
     path = os.path.join(folder, "socket")
     scripts = os.path.realpath(scripts)
     search = os.pathsep.join(p for p in (scripts, os.environ.get("PYTHONPATH")) if p)
