@@ -18,7 +18,14 @@ import psutil
 import pytest
 from helpers import ROOT, snakemake, wait_for, write_book
 
-from snakebook.jobserver import SERVER_ENV, SOCKET_FOLDER_PREFIX, USAGE_LINE, benchmark_of, job_usage
+from snakebook.jobserver import (
+    SERVER_ENV,
+    SOCKET_FOLDER_PREFIX,
+    USAGE_LINE,
+    benchmark_of,
+    job_usage,
+    read_benchmark,
+)
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "pidfd_open"), reason="the job server needs Linux pidfds")
 
@@ -202,7 +209,7 @@ def test_a_snakemake_run_uses_the_server_and_leaves_nothing_behind(tmp_path):
     logs = list((workdir / "results").glob("*/logs/synthesize/*.log"))
     assert len(logs) == 2 and all("job server: child" in log.read_text() for log in logs)
     for log in logs:  # the end of the run put the job's own figures into its benchmark file
-        usage, figures = job_usage(log), benchmark_figures(benchmark_of(log))
+        usage, figures = job_usage(log), read_benchmark(benchmark_of(log))
         assert abs(float(figures["max_rss"]) - usage["rss_mb"]) <= 0.5, (figures, usage)  # (the log rounds to MB)
         assert abs(float(figures["cpu_time"]) - usage["cpu"]) <= 0.011, (figures, usage)
         assert usage["rss_mb"] > 15 and figures["max_vms"] == figures["io_in"] == "NA", figures
@@ -219,9 +226,4 @@ def test_a_snakemake_run_uses_the_server_and_leaves_nothing_behind(tmp_path):
     snakemake(workdir, config=config, env={SERVER_ENV: "off"})
     logs = list((workdir / "results").glob("*/logs/synthesize/*.log"))
     assert len(logs) == 2 and not any("job server" in log.read_text() for log in logs)
-    assert all(benchmark_figures(benchmark_of(log))["max_vms"] != "NA" for log in logs)  # Snakemake's own sampling
-
-
-def benchmark_figures(path: str) -> dict:
-    header, row = open(path).read().splitlines()
-    return dict(zip(header.split("\t"), row.split("\t"), strict=True))
+    assert all(read_benchmark(benchmark_of(log))["max_vms"] != "NA" for log in logs)  # Snakemake's own sampling

@@ -13,7 +13,7 @@ import pytest
 from helpers import ffprobe, job_counts, m4b_tags, short_book_entry, snakemake, start_snakemake, wait_for
 
 from snakebook.audio.wav import wav_duration
-from snakebook.jobserver import job_usage
+from snakebook.jobserver import benchmark_of, job_usage, read_benchmark
 
 pytestmark = pytest.mark.slow
 BOOK = "alice-short"
@@ -71,15 +71,14 @@ def test_jobs_record_time_and_memory(finished_book):
     ]:
         found[step] = sorted(benchmarks.glob(pattern))
     assert all(found.values()), {step: paths for step, paths in found.items() if not paths}
+    log_of = {benchmark_of(str(log)): log for log in (workdir / "results" / BOOK / "logs").rglob("*.log")}
     synthesis_rss = []
     for step, paths in found.items():
-        header, row = paths[0].read_text().splitlines()[:2]
-        figures = dict(zip(header.split("\t"), row.split("\t"), strict=True))
-        assert float(figures["s"]) > 0 and "max_rss" in figures, (paths[0], figures)
+        figures = read_benchmark(paths[0])
+        assert figures and float(figures["s"]) > 0 and "max_rss" in figures, (paths[0], figures)
         # A job the job server ran: its client is what Snakemake sampled; the end of the run puts the job's own
         # figures (wait4, also the last line of its log) into the file.
-        log = workdir / "results" / BOOK / "logs" / paths[0].relative_to(benchmarks).with_suffix(".log")
-        usage = job_usage(log)
+        usage = job_usage(log_of[str(paths[0])])
         if usage:
             assert abs(float(figures["max_rss"]) - usage["rss_mb"]) <= 0.5, (paths[0], figures, usage)  # (log: MB)
             assert abs(float(figures["cpu_time"]) - usage["cpu"]) <= 0.011, (paths[0], figures, usage)

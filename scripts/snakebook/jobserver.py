@@ -365,7 +365,7 @@ def _from_client(pid: int, selector, jobs: dict) -> None:
             _kill(pid, int(line[1:]))
 
 
-def _finished(pid: int, selector, jobs: dict, records: str | None = None) -> None:
+def _finished(pid: int, selector, jobs: dict, records: str) -> None:
     job = jobs.pop(pid)
     _, status, usage = os.wait4(pid, 0)
     selector.unregister(job["pidfd"])
@@ -385,7 +385,7 @@ def _finished(pid: int, selector, jobs: dict, records: str | None = None) -> Non
     except OSError:
         pass
     job["client"].close()
-    if records and job["log"] and "\t" not in job["log"] and "\n" not in job["log"]:
+    if job["log"] and "\t" not in job["log"] and "\n" not in job["log"]:
         try:
             with open(records, "a", encoding="utf-8") as out:
                 out.write(f"{job['log']}\t{reply['cpu']:.3f}\t{reply['rss_mb']:.2f}\n")
@@ -487,17 +487,21 @@ def mend_benchmarks() -> int:
     return mended
 
 
+def read_benchmark(path: str | os.PathLike) -> dict | None:
+    """A Snakemake benchmark file's one row as {column: text}; None for a file of several rows (``repeat``)."""
+    with open(path, encoding="utf-8") as handle:
+        lines = handle.read().splitlines()
+    names, values = (lines[0].split("\t"), lines[1].split("\t")) if len(lines) == 2 else ([], [None])
+    return dict(zip(names, values, strict=True)) if len(names) == len(values) else None
+
+
 def _mend_benchmark(path: str, cpu: float, rss_mb: float) -> bool:
     from .fileio import write_text
 
-    with open(path, encoding="utf-8") as handle:
-        lines = handle.read().splitlines()
-    if len(lines) != 2:  # (benchmark repeats: several rows, one usage)
+    row = read_benchmark(path)
+    if not row or "max_rss" not in row or "cpu_time" not in row:
         return False
-    names, values = lines[0].split("\t"), lines[1].split("\t")
-    if len(names) != len(values) or "max_rss" not in names or "cpu_time" not in names:
-        return False
-    row = dict(zip(names, values, strict=True))
+    names = list(row)
     row["max_rss"], row["cpu_time"] = f"{rss_mb:.2f}", f"{cpu:.2f}"
     try:
         seconds = float(row.get("s", "0"))
@@ -508,7 +512,7 @@ def _mend_benchmark(path: str, cpu: float, rss_mb: float) -> bool:
     for name in CLIENT_ONLY_COLUMNS:
         if name in row:
             row[name] = "NA"
-    write_text(path, lines[0] + "\n" + "\t".join(row[name] for name in names) + "\n")
+    write_text(path, "\t".join(names) + "\n" + "\t".join(row[name] for name in names) + "\n")
     return True
 
 
